@@ -1,0 +1,113 @@
+//! agent-service settings: the `[server]`, `[store]` and `[desk]` tables of a TOML file,
+//! under `HONEYDESK_*` environment variables, under command-line flags.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
+
+/// agent-service listens here unless told otherwise.
+pub const DEFAULT_PORT: u16 = 50052;
+
+/// Everything agent-service can be configured with.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentSettings {
+    /// Listening, tokens, logs, drain.
+    pub server: ServerSettings,
+    /// Where tickets, transcripts and complaints are kept.
+    pub store: StoreSettings,
+    /// Agents loaded at start-up.
+    pub roster: RosterSettings,
+}
+
+/// Where the durable store lives.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `sqlite://PATH` (embedded, the default) or `postgres://…`.
+    pub url: String,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/agent.db".to_owned(),
+        }
+    }
+}
+
+/// Agents loaded at start-up.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RosterSettings {
+    /// A TOML file of `[[agent]]` profiles to create or update at start-up.
+    pub seed_file: Option<PathBuf>,
+}
+
+/// Command-line flags (and environment variables) of agent-service.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AgentArgs {
+    /// Settings file (TOML).
+    #[arg(long, env = "HONEYDESK_AGENT_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub server: ServerArgs,
+    /// The store: sqlite://PATH or postgres://…
+    #[arg(long, env = "HONEYDESK_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A TOML file of agents to create or update at start-up.
+    #[arg(long, env = "HONEYDESK_SEED_AGENTS")]
+    pub seed_agents: Option<PathBuf>,
+}
+
+impl AgentSettings {
+    /// File, then environment and flags, then range checks.
+    pub fn load(args: &AgentArgs) -> Result<Self, ConfigError> {
+        let mut settings: AgentSettings = server_kit::config::load_file(args.config.as_deref())?;
+        settings.server.apply(&args.server);
+        if let Some(v) = &args.database_url {
+            settings.store.url = v.clone();
+        }
+        if let Some(v) = &args.seed_agents {
+            settings.roster.seed_file = Some(v.clone());
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Range checks that the types alone do not express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.server.validate()?;
+        let url = &self.store.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "store.url",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The demo roster shipped with the repository.
+pub fn demo_agents_file() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/agents.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_url_is_checked() {
+        AgentSettings::default().validate().unwrap();
+        let mut s = AgentSettings::default();
+        s.store.url = "mysql://x".into();
+        assert!(s.validate().unwrap_err().to_string().contains("store.url"));
+    }
+}

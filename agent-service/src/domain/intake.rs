@@ -1,0 +1,206 @@
+//! Escalation intake: the rules for turning a hand-off request from the robot into a
+//! queued ticket (idempotency, one open ticket per customer and entrance, durable before
+//! acknowledged), and the customer's view of it: look it up, see where it stands in the
+//! queue, cancel it.
+
+use std::{sync::Arc, time::Duration};
+
+use server_kit::clock::SharedClock;
+
+use super::{CloseReason, DomainError, Escalation, Ticket, TicketStatus, ticket::require_id};
+use crate::store::{CreateOutcome, Store};
+
+/// How long one conversation takes, for wait estimates until measured figures exist.
+pub const DEFAULT_HANDLING_TIME: Duration = Duration::from_secs(3 * 60);
+
+/// What both sides are told when the customer leaves.
+pub const CUSTOMER_LEFT_NOTICE: &str = "The customer left the conversation.";
+
+/// Where a queued ticket stands, as the customer is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueStatus {
+    /// 1 = next in line.
+    pub position: u32,
+    /// How many tickets wait in the same queue.
+    pub waiting: u32,
+    /// How long until an agent is likely to join.
+    pub estimated_wait: Duration,
+}
+
+/// A ticket with its queue status (set while it is queued).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TicketView {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Where it stands, while queued.
+    pub queue: Option<QueueStatus>,
+}
+
+/// The answer to an escalation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Intaken {
+    /// The ticket and where it stands.
+    pub view: TicketView,
+    /// False when an existing ticket was returned (same key, or already open).
+    pub created: bool,
+}
+
+/// The estimated wait of the ticket at `position`: a full conversation per place ahead,
+/// shared among the agents who could take it. The one place to refine the estimate.
+pub fn estimate_wait(position: u32, handling_time: Duration, available_agents: u32) -> Duration {
+    handling_time.saturating_mul(position) / available_agents.max(1)
+}
+
+/// Escalation intake over the store.
+#[derive(Clone)]
+pub struct Intake {
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    handling_time: Duration,
+}
+
+impl Intake {
+    /// Intake over `store`, timed by `clock`, estimating with [`DEFAULT_HANDLING_TIME`].
+    pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> Self {
+        Self {
+            store,
+            clock,
+            handling_time: DEFAULT_HANDLING_TIME,
+        }
+    }
+
+    /// The same, estimating waits with `handling_time` per conversation.
+    pub fn with_handling_time(mut self, handling_time: Duration) -> Self {
+        self.handling_time = handling_time;
+        self
+    }
+
+    /// Queues the escalation, or returns the ticket it already made (same key) or the
+    /// customer's open ticket at that entrance. A new ticket is durably stored with its
+    /// transcript before this returns.
+    pub async fn create(&self, escalation: &Escalation) -> Result<Intaken, DomainError> {
+        escalation.validate()?;
+        let ticket_id = uuid::Uuid::now_v7().to_string();
+        let outcome = self
+            .store
+            .create_ticket(
+                &ticket_id,
+                escalation,
+                &escalation.digest(),
+                self.clock.now(),
+            )
+            .await?;
+        let (ticket, created) = match outcome {
+            CreateOutcome::Created(t) => (t, true),
+            CreateOutcome::Replayed(t) | CreateOutcome::AlreadyOpen(t) => (t, false),
+            CreateOutcome::KeyReused(_) => {
+                return Err(DomainError::WrongState(
+                    "idempotency_key was already used for a different request; \
+                     use a new key for a new escalation"
+                        .into(),
+                ));
+            }
+        };
+        if created {
+            tracing::info!(
+                ticket = %ticket.ticket_id,
+                customer = %ticket.customer_id,
+                entrance = %ticket.entrance,
+                skill = %ticket.skill,
+                priority = ticket.priority,
+                "ticket queued"
+            );
+        }
+        Ok(Intaken {
+            view: self.view(ticket).await?,
+            created,
+        })
+    }
+
+    /// The customer's ticket with its queue status.
+    pub async fn get(&self, ticket_id: &str, customer_id: &str) -> Result<TicketView, DomainError> {
+        let ticket = self.owned(ticket_id, customer_id).await?;
+        self.view(ticket).await
+    }
+
+    /// The customer left: closes the ticket (queued or with an agent) with the reason
+    /// "customer left". Cancelling a closed ticket returns it unchanged.
+    pub async fn cancel(&self, ticket_id: &str, customer_id: &str) -> Result<Ticket, DomainError> {
+        let ticket = self.owned(ticket_id, customer_id).await?;
+        if !ticket.is_open() {
+            return Ok(ticket);
+        }
+        let transition = self
+            .store
+            .close_ticket(
+                ticket_id,
+                CloseReason::CustomerLeft,
+                CUSTOMER_LEFT_NOTICE,
+                self.clock.now(),
+            )
+            .await?
+            .ok_or_else(|| unknown_ticket(ticket_id))?;
+        if transition.event.is_some() {
+            tracing::info!(ticket = %ticket_id, customer = %customer_id, "ticket cancelled");
+        }
+        Ok(transition.ticket)
+    }
+
+    /// Where a queued ticket stands and how long it will likely wait; `None` unless the
+    /// ticket is queued.
+    pub async fn queue_status(&self, ticket: &Ticket) -> Result<Option<QueueStatus>, DomainError> {
+        if ticket.status != TicketStatus::Queued {
+            return Ok(None);
+        }
+        let Some(place) = self.store.queue_position(&ticket.ticket_id).await? else {
+            return Ok(None);
+        };
+        let available = self
+            .store
+            .agents()
+            .await?
+            .iter()
+            .filter(|a| a.available_for(ticket.entrance, &ticket.skill))
+            .count();
+        Ok(Some(QueueStatus {
+            position: place.position,
+            waiting: place.waiting,
+            estimated_wait: estimate_wait(
+                place.position,
+                self.handling_time,
+                u32::try_from(available).unwrap_or(u32::MAX),
+            ),
+        }))
+    }
+
+    async fn view(&self, ticket: Ticket) -> Result<TicketView, DomainError> {
+        let queue = self.queue_status(&ticket).await?;
+        Ok(TicketView { ticket, queue })
+    }
+
+    /// The ticket, if it exists and belongs to `customer_id`.
+    async fn owned(&self, ticket_id: &str, customer_id: &str) -> Result<Ticket, DomainError> {
+        if ticket_id.is_empty() {
+            return Err(DomainError::invalid("ticket_id", "is required"));
+        }
+        require_id("customer_id", customer_id)?;
+        let ticket = self
+            .store
+            .ticket(ticket_id)
+            .await?
+            .ok_or_else(|| unknown_ticket(ticket_id))?;
+        if ticket.customer_id != customer_id {
+            return Err(DomainError::Forbidden(format!(
+                "ticket {ticket_id} belongs to another customer"
+            )));
+        }
+        Ok(ticket)
+    }
+}
+
+fn unknown_ticket(ticket_id: &str) -> DomainError {
+    DomainError::NotFound(format!("no ticket '{ticket_id}'"))
+}
+
+#[cfg(test)]
+mod tests;

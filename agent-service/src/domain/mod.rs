@@ -1,0 +1,16 @@
+//! agent-service's domain: agents, tickets, queues and complaints, in plain Rust types
+//! that know nothing of gRPC or SQL.
+
+pub mod agent;
+pub mod error;
+pub mod event;
+pub mod intake;
+pub mod roster;
+pub mod ticket;
+pub mod vocabulary;
+
+pub use agent::{Agent, AgentCard, AgentProfile};
+pub use error::DomainError;
+pub use event::{EventKind, TicketEvent};
+pub use ticket::{Escalation, Ticket, TranscriptLine};
+pub use vocabulary::{CloseReason, Entrance, Presence, Sender, TicketStatus};

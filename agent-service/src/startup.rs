@@ -1,0 +1,127 @@
+//! Assembling agent-service: open the store, load the roster, bind the port, wire the
+//! gRPC services behind authentication. Tests call [`Application::build`] exactly as
+//! `main` does, on port 0.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use honeydesk_proto::agent::v1::{
+    agent_desk_service_server::AgentDeskServiceServer,
+    supervisor_service_server::SupervisorServiceServer, ticket_service_server::TicketServiceServer,
+};
+use server_kit::{
+    Hs256Tokens, Shutdown, TokenVerifier,
+    auth::interceptor,
+    clock::SharedClock,
+    config::DEV_JWT_SECRET,
+    server::{GrpcServer, ServeError},
+};
+use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
+
+use crate::{
+    config::{AgentSettings, DEFAULT_PORT},
+    domain::{intake::Intake, roster::Roster},
+    grpc::{DeskApi, SupervisorApi, TicketApi},
+    seed::{self, SeedError},
+    store::{SqlStore, Store, StoreError},
+};
+
+/// Why agent-service could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The store could not be opened or migrated.
+    #[error("opening the store: {0}")]
+    Store(#[from] StoreError),
+    /// The roster file could not be applied.
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    /// The port could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The server failed.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+}
+
+/// A built, bound, not yet running agent-service.
+pub struct Application {
+    server: GrpcServer,
+    shutdown: Shutdown,
+    store: SqlStore,
+}
+
+impl Application {
+    /// Opens the store, applies the roster file and binds the listening port.
+    pub async fn build(settings: AgentSettings, clock: SharedClock) -> Result<Self, StartupError> {
+        if settings.server.jwt_secret == DEV_JWT_SECRET {
+            tracing::warn!(
+                "using the development token secret; set HONEYDESK_JWT_SECRET in production"
+            );
+        }
+        let store = SqlStore::open(&settings.store.url).await?;
+        tracing::info!(dialect = ?store.dialect(), "store ready");
+        let shared: Arc<dyn Store> = Arc::new(store.clone());
+        let roster = Roster::new(shared.clone(), clock.clone());
+        let intake = Intake::new(shared, clock);
+        if let Some(file) = &settings.roster.seed_file {
+            let count = seed::apply(&roster, file).await?;
+            tracing::info!(count, file = %file.display(), "roster loaded");
+        }
+
+        let addr = settings.server.listen_addr(DEFAULT_PORT);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let verifier: Arc<dyn TokenVerifier> =
+            Arc::new(Hs256Tokens::new(settings.server.jwt_secret.as_bytes()));
+        let shutdown = Shutdown::new();
+        let server = GrpcServer::new(
+            listener,
+            shutdown.clone(),
+            settings.server.drain_timeout(),
+            settings.server.max_concurrent_requests,
+        )
+        .add_service(InterceptedService::new(
+            AgentDeskServiceServer::new(DeskApi::new(roster.clone())),
+            interceptor(verifier.clone()),
+        ))
+        .add_service(InterceptedService::new(
+            SupervisorServiceServer::new(SupervisorApi::new(roster)),
+            interceptor(verifier.clone()),
+        ))
+        .add_service(InterceptedService::new(
+            TicketServiceServer::new(TicketApi::new(intake)),
+            interceptor(verifier),
+        ));
+        Ok(Self {
+            server,
+            shutdown,
+            store,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// A handle that starts the drain when triggered.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Serves until `stop` resolves (or the shutdown handle fires), drains, closes the store.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        let result = self.server.run_until_stopped(stop).await;
+        self.store.close().await;
+        Ok(result?)
+    }
+}

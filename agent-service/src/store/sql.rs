@@ -1,0 +1,247 @@
+//! The SQL implementation of [`Store`](super::Store) over sqlx's `Any` driver, so the
+//! same statements serve SQLite and PostgreSQL; only connection set-up and migrations
+//! differ per [`Dialect`].
+
+use std::{path::Path, str::FromStr, time::SystemTime};
+
+use async_trait::async_trait;
+use server_kit::time::{from_unix_millis, unix_millis};
+use sqlx::{
+    AnyPool, Row,
+    any::{AnyPoolOptions, AnyRow},
+    migrate::Migrator,
+};
+
+use super::{Store, StoreError};
+use crate::domain::{Agent, AgentProfile, Entrance, Presence};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database is behind the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// Embedded, one file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The SQL store.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl SqlStore {
+    /// Opens (creating if needed) the database at `url` and applies migrations.
+    /// `sqlite://PATH` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(p).parent())
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
+                }
+                let url = if url.contains('?') {
+                    url.to_owned()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = FULL",
+                                "PRAGMA foreign_keys = ON",
+                                "PRAGMA busy_timeout = 5000",
+                            ] {
+                                sqlx::query(pragma).execute(&mut *conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Dialect::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect(url)
+                    .await?
+            }
+        };
+        match dialect {
+            Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Self { pool, dialect })
+    }
+
+    /// Which database this is.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The connection pool (tests reach around the store with it).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The file path of a `sqlite://PATH[?…]` URL.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+pub(super) fn corrupt(table: &'static str, detail: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        detail: detail.to_string(),
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn agent_from_row(row: &AnyRow) -> Result<Agent, StoreError> {
+    let entrances = split_list(&row.try_get::<String, _>("entrances")?)
+        .iter()
+        .map(|e| Entrance::from_str(e))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| corrupt("agents", e))?;
+    let presence: String = row.try_get("presence")?;
+    Ok(Agent {
+        profile: AgentProfile {
+            agent_id: row.try_get("agent_id")?,
+            work_number: row.try_get("work_number")?,
+            display_name: row.try_get("display_name")?,
+            skills: split_list(&row.try_get::<String, _>("skills")?),
+            entrances,
+            capacity: u32::try_from(row.try_get::<i64, _>("capacity")?)
+                .map_err(|e| corrupt("agents", e))?,
+        },
+        presence: Presence::from_str(&presence).map_err(|e| corrupt("agents", e))?,
+        presence_since: from_unix_millis(row.try_get("presence_since")?),
+    })
+}
+
+const AGENT_COLUMNS: &str =
+    "agent_id, work_number, display_name, skills, entrances, capacity, presence, presence_since";
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn upsert_agent(&self, p: &AgentProfile, now: SystemTime) -> Result<Agent, StoreError> {
+        let entrances: Vec<&str> = p.entrances.iter().map(|e| e.as_str()).collect();
+        let result = sqlx::query(
+            "INSERT INTO agents (agent_id, work_number, display_name, skills, entrances, capacity, presence, presence_since)
+             VALUES ($1, $2, $3, $4, $5, $6, 'offline', $7)
+             ON CONFLICT (agent_id) DO UPDATE SET
+                work_number = excluded.work_number,
+                display_name = excluded.display_name,
+                skills = excluded.skills,
+                entrances = excluded.entrances,
+                capacity = excluded.capacity",
+        )
+        .bind(&p.agent_id)
+        .bind(&p.work_number)
+        .bind(&p.display_name)
+        .bind(p.skills.join(","))
+        .bind(entrances.join(","))
+        .bind(i64::from(p.capacity))
+        .bind(unix_millis(now))
+        .execute(&self.pool)
+        .await;
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!(
+                    "work number {}",
+                    p.work_number
+                )));
+            }
+            other => other?,
+        };
+        self.agent(&p.agent_id)
+            .await?
+            .ok_or_else(|| corrupt("agents", "agent vanished after upsert"))
+    }
+
+    async fn agent(&self, agent_id: &str) -> Result<Option<Agent>, StoreError> {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE agent_id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(agent_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(agent_from_row)
+            .transpose()
+    }
+
+    async fn agents(&self) -> Result<Vec<Agent>, StoreError> {
+        let sql = format!("SELECT {AGENT_COLUMNS} FROM agents ORDER BY work_number");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(agent_from_row)
+            .collect()
+    }
+
+    async fn set_presence(
+        &self,
+        agent_id: &str,
+        presence: Presence,
+        at: SystemTime,
+    ) -> Result<Option<Agent>, StoreError> {
+        sqlx::query(
+            "UPDATE agents SET presence = $1, presence_since = $2
+             WHERE agent_id = $3 AND presence <> $1",
+        )
+        .bind(presence.as_str())
+        .bind(unix_millis(at))
+        .bind(agent_id)
+        .execute(&self.pool)
+        .await?;
+        self.agent(agent_id).await
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::sqlite_path;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://data/agent.db"), Some("data/agent.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/a.db?mode=rwc"),
+            Some("data/a.db")
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! Throw-away databases for tests: a SQLite file in a temporary folder, or a fresh
+//! database on the PostgreSQL server named by `HONEYDESK_TEST_POSTGRES_URL`.
+
+use sqlx::{AnyConnection, Connection};
+
+use super::SqlStore;
+
+/// The environment variable that names a PostgreSQL server for tests
+/// (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+pub const POSTGRES_ENV: &str = "HONEYDESK_TEST_POSTGRES_URL";
+
+/// A migrated, empty store that lives as long as this value.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// The store.
+    pub store: SqlStore,
+    /// The URL it was opened with (to reopen it, e.g. after a simulated restart).
+    pub url: String,
+    admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// A SQLite database in a new temporary folder.
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("agent.db").display());
+        let store = SqlStore::open(&url).await.expect("open SQLite test store");
+        Self {
+            store,
+            url,
+            admin: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A fresh database on the test PostgreSQL server, or `None` when none is configured.
+    pub async fn postgres() -> Option<Self> {
+        let base = std::env::var(POSTGRES_ENV).ok().filter(|s| !s.is_empty())?;
+        sqlx::any::install_default_drivers();
+        let name = format!("hd_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = AnyConnection::connect(&base)
+            .await
+            .expect("connect to the test PostgreSQL server");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create a test database");
+        admin.close().await.ok();
+        let url = replace_database(&base, &name);
+        let store = SqlStore::open(&url)
+            .await
+            .expect("open PostgreSQL test store");
+        Some(Self {
+            store,
+            url,
+            admin: Some((base, name)),
+            _dir: None,
+        })
+    }
+
+    /// The configured kind of test database: PostgreSQL when requested by
+    /// `HONEYDESK_TEST_STORE=postgres`, SQLite otherwise.
+    pub async fn from_env() -> Self {
+        if std::env::var("HONEYDESK_TEST_STORE").as_deref() == Ok("postgres") {
+            return Self::postgres()
+                .await
+                .unwrap_or_else(|| panic!("HONEYDESK_TEST_STORE=postgres needs {POSTGRES_ENV}"));
+        }
+        Self::sqlite().await
+    }
+
+    /// Closes the store and removes a PostgreSQL test database.
+    pub async fn drop(self) {
+        self.store.close().await;
+        if let Some((base, name)) = self.admin
+            && let Ok(mut admin) = AnyConnection::connect(&base).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
+/// `base` with its database name replaced by `name`.
+fn replace_database(base: &str, name: &str) -> String {
+    let (without_query, query) = match base.split_once('?') {
+        Some((u, q)) => (u, Some(q)),
+        None => (base, None),
+    };
+    let prefix_end = without_query.find("://").map(|i| i + 3).unwrap_or(0);
+    let url = match without_query[prefix_end..].find('/') {
+        Some(slash) => format!("{}/{name}", &without_query[..prefix_end + slash]),
+        None => format!("{without_query}/{name}"),
+    };
+    match query {
+        Some(q) => format!("{url}?{q}"),
+        None => url,
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            super::replace_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://127.0.0.1?sslmode=disable", "x"),
+            "postgres://127.0.0.1/x?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! The operator-edited intent catalogue: which fixed questions the robot knows, how
+//! customers ask them, what it answers, and which agent skill takes over when a person is
+//! needed. Loaded from TOML (see `catalogue/default.toml`) and validated in one pass.
+
+mod file;
+mod model;
+mod problem;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use model::{
+    Bilingual, Catalogue, EntranceSettings, FallbackTexts, HOTLINE_PLACEHOLDER, Intent, render,
+};
+pub use problem::{Issue, Problem, Scope};
+
+/// The catalogue that ships with bot-service, for tools and tests that need a real one.
+pub const DEFAULT_CATALOGUE_PATH: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/catalogue/default.toml");
+
+/// Why a catalogue could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// The file could not be read.
+    #[error("cannot read intent catalogue {}: {source}", path.display())]
+    Read {
+        /// The path that was tried.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The text is not TOML of the catalogue's layout (the message has the line).
+    #[error("intent catalogue {origin} cannot be decoded: {source}")]
+    Syntax {
+        /// Where the text came from.
+        origin: String,
+        /// The decoder's message.
+        source: Box<toml::de::Error>,
+    },
+    /// The layout is right but the content is not: every problem found is listed.
+    #[error("intent catalogue {origin} is invalid: {problems}")]
+    Invalid {
+        /// Where the text came from.
+        origin: String,
+        /// Everything wrong with it.
+        problems: Problems,
+    },
+}
+
+impl CatalogueError {
+    /// The content problems, empty for read and decoding errors.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            CatalogueError::Invalid { problems, .. } => &problems.0,
+            _ => &[],
+        }
+    }
+}
+
+/// Every problem of an invalid catalogue, shown separated by `; `.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Catalogue {
+    /// Reads and validates a catalogue file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Catalogue, CatalogueError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Catalogue::parse(&text, &path.display().to_string())
+    }
+
+    /// Validates catalogue text; `origin` names it in errors (a path or a label).
+    pub fn parse(text: &str, origin: &str) -> Result<Catalogue, CatalogueError> {
+        let raw = toml::from_str(text).map_err(|source| CatalogueError::Syntax {
+            origin: origin.to_owned(),
+            source: Box::new(source),
+        })?;
+        validate::validate(raw, origin).map_err(|problems| CatalogueError::Invalid {
+            origin: origin.to_owned(),
+            problems: Problems(problems),
+        })
+    }
+
+    /// The catalogue that ships with bot-service.
+    pub fn load_default() -> Result<Catalogue, CatalogueError> {
+        Catalogue::load(DEFAULT_CATALOGUE_PATH)
+    }
+}

@@ -1,0 +1,207 @@
+//! bot-service settings: the `[server]`, `[bot]` and `[agent]` tables of a TOML file,
+//! under `HONEYDESK_*` environment variables, under command-line flags.
+
+use std::{path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
+
+/// bot-service listens here unless told otherwise.
+pub const DEFAULT_PORT: u16 = 50051;
+
+/// Everything bot-service can be configured with.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BotSettings {
+    /// Listening, tokens, logs, drain.
+    pub server: ServerSettings,
+    /// The robot's behaviour.
+    pub bot: BehaviourSettings,
+    /// The link to agent-service.
+    pub agent: AgentLinkSettings,
+}
+
+/// How the robot behaves.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BehaviourSettings {
+    /// The intent catalogue file.
+    pub catalogue: PathBuf,
+    /// A session closes after this long without a message.
+    pub idle_timeout_secs: u64,
+    /// Longest accepted message, in characters.
+    pub max_message_chars: usize,
+    /// Recognition confidence below which the reply is a fallback; unset = built-in.
+    pub confidence_threshold: Option<f64>,
+    /// Recognised turns before "talk to a person" is offered.
+    pub offer_agent_after_turns: u32,
+    /// Fallbacks in a row before "talk to a person" is offered.
+    pub offer_agent_after_fallbacks: u32,
+    /// The official complaint hotline quoted in answers.
+    pub hotline: String,
+}
+
+impl Default for BehaviourSettings {
+    fn default() -> Self {
+        Self {
+            catalogue: PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/catalogue/default.toml"
+            )),
+            idle_timeout_secs: 600,
+            max_message_chars: 500,
+            confidence_threshold: None,
+            offer_agent_after_turns: 1,
+            offer_agent_after_fallbacks: 2,
+            hotline: "9510-8888".to_owned(),
+        }
+    }
+}
+
+impl BehaviourSettings {
+    /// The idle timeout as a duration.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+}
+
+/// How bot-service reaches agent-service.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentLinkSettings {
+    /// agent-service's address, e.g. `http://127.0.0.1:50052`.
+    pub url: String,
+    /// Deadline for each call, in milliseconds.
+    pub deadline_ms: u64,
+    /// Channels kept open (calls are spread over them).
+    pub channels: usize,
+    /// Attempts for idempotent calls (first try included).
+    pub attempts: u32,
+}
+
+impl Default for AgentLinkSettings {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:50052".to_owned(),
+            deadline_ms: 3000,
+            channels: 4,
+            attempts: 3,
+        }
+    }
+}
+
+impl AgentLinkSettings {
+    /// The per-call deadline.
+    pub fn deadline(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms)
+    }
+}
+
+/// Command-line flags (and environment variables) of bot-service.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct BotArgs {
+    /// Settings file (TOML).
+    #[arg(long, env = "HONEYDESK_BOT_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub server: ServerArgs,
+    /// The intent catalogue file.
+    #[arg(long, env = "HONEYDESK_CATALOGUE")]
+    pub catalogue: Option<PathBuf>,
+    /// Seconds without a message before a session closes.
+    #[arg(long, env = "HONEYDESK_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Longest accepted message, in characters.
+    #[arg(long, env = "HONEYDESK_MAX_MESSAGE_CHARS")]
+    pub max_message_chars: Option<usize>,
+    /// The official complaint hotline quoted in answers.
+    #[arg(long, env = "HONEYDESK_HOTLINE")]
+    pub hotline: Option<String>,
+    /// agent-service's address.
+    #[arg(long, env = "HONEYDESK_AGENT_URL")]
+    pub agent_url: Option<String>,
+    /// Deadline for calls to agent-service, in milliseconds.
+    #[arg(long, env = "HONEYDESK_AGENT_DEADLINE_MS")]
+    pub agent_deadline_ms: Option<u64>,
+}
+
+impl BotSettings {
+    /// File, then environment and flags, then range checks.
+    pub fn load(args: &BotArgs) -> Result<Self, ConfigError> {
+        let mut settings: BotSettings = server_kit::config::load_file(args.config.as_deref())?;
+        settings.server.apply(&args.server);
+        let bot = &mut settings.bot;
+        if let Some(v) = &args.catalogue {
+            bot.catalogue = v.clone();
+        }
+        if let Some(v) = args.idle_timeout_secs {
+            bot.idle_timeout_secs = v;
+        }
+        if let Some(v) = args.max_message_chars {
+            bot.max_message_chars = v;
+        }
+        if let Some(v) = &args.hotline {
+            bot.hotline = v.clone();
+        }
+        if let Some(v) = &args.agent_url {
+            settings.agent.url = v.clone();
+        }
+        if let Some(v) = args.agent_deadline_ms {
+            settings.agent.deadline_ms = v;
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Range checks that the types alone do not express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.server.validate()?;
+        if self.bot.idle_timeout_secs == 0 {
+            return Err(invalid("bot.idle_timeout_secs", "must be at least 1"));
+        }
+        if self.bot.max_message_chars == 0 {
+            return Err(invalid("bot.max_message_chars", "must be at least 1"));
+        }
+        if let Some(t) = self.bot.confidence_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(invalid(
+                "bot.confidence_threshold",
+                "must be between 0 and 1",
+            ));
+        }
+        if !(self.agent.url.starts_with("http://") || self.agent.url.starts_with("https://")) {
+            return Err(invalid("agent.url", "must start with http:// or https://"));
+        }
+        if self.agent.deadline_ms == 0 {
+            return Err(invalid("agent.deadline_ms", "must be at least 1"));
+        }
+        if self.agent.channels == 0 {
+            return Err(invalid("agent.channels", "must be at least 1"));
+        }
+        if self.agent.attempts == 0 {
+            return Err(invalid("agent.attempts", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_name_the_key() {
+        BotSettings::default().validate().unwrap();
+        let err = server_kit::config::parse::<BotSettings>(
+            "[bot]\nidle_timeout_secs = \"soon\"\n",
+            "bot.toml",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("bot.idle_timeout_secs"), "{err}");
+        let mut s = BotSettings::default();
+        s.agent.url = "127.0.0.1:50052".into();
+        assert!(s.validate().unwrap_err().to_string().contains("agent.url"));
+    }
+}

@@ -1,0 +1,45 @@
+//! What can go wrong in a conversation, independent of how it is reported; the gRPC
+//! layer maps each variant to a status code in one place.
+
+use crate::catalogue::CatalogueError;
+
+/// A conversation failure.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    /// Bad input; `field` names it.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The offending field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No such session or reply.
+    #[error("{0}")]
+    NotFound(String),
+    /// Someone else's session.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The session is in the wrong state (closed, timed out, not yet offered a person…).
+    #[error("{0}")]
+    WrongState(String),
+    /// agent-service could not be reached; the message says what the customer can do.
+    #[error("{0}")]
+    AgentUnavailable(String),
+    /// agent-service did not answer in time.
+    #[error("{0}")]
+    AgentTimeout(String),
+    /// The catalogue could not be (re)loaded; the old one stays in force.
+    #[error("catalogue not reloaded, the previous one stays in force: {0}")]
+    Catalogue(#[from] CatalogueError),
+}
+
+impl BotError {
+    /// An [`BotError::Invalid`] for `field`.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        BotError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Handing a session to a person, once that option is on offer, and leaving the queue.
+
+use super::{BotError, Engine, turn::closed_error};
+use crate::{
+    handoff::{Escalation, HandoffError, QueuePlace},
+    session::{Session, SessionState},
+    vocabulary::Language,
+};
+
+/// The result of asking for a person.
+#[derive(Clone, Debug)]
+pub struct Handoff {
+    /// The session, now QUEUED.
+    pub session: Session,
+    /// Where it waits.
+    pub place: QueuePlace,
+    /// What to tell the customer.
+    pub notice: String,
+}
+
+impl Engine {
+    /// Queues the session for a person. Asking again while queued returns the same place.
+    pub async fn request_agent(&self, user: &str, session_id: &str) -> Result<Handoff, BotError> {
+        let mut session = self.owned(user, session_id).await?;
+        let brain = self.brain();
+        let language = session_language(&session);
+        match session.state {
+            SessionState::Closed => return Err(closed_error(&session)),
+            SessionState::Queued | SessionState::WithAgent => {
+                return Err(BotError::WrongState(format!(
+                    "session {session_id} is already with the human service"
+                )));
+            }
+            SessionState::Bot => {}
+        }
+        if !session.agent_offered {
+            return Err(BotError::WrongState(brain.ask_problem(language)));
+        }
+        let (intent, skill) = session.last_problem.clone().unwrap_or_else(|| {
+            (
+                "handoff.human".to_owned(),
+                brain.default_skill(session.entrance),
+            )
+        });
+        let escalation = Escalation {
+            idempotency_key: format!("{}:{}", session.id, session.transcript.len()),
+            customer_id: session.user_id.clone(),
+            entrance: session.entrance,
+            skill,
+            priority: 0,
+            reason: "customer asked for a person".to_owned(),
+            intent,
+            session_id: session.id.clone(),
+            transcript: session.transcript.clone(),
+        };
+        let place = self.desk.escalate(&escalation).await.map_err(|e| {
+            let advice = brain.agent_unreachable(language, &self.settings.hotline);
+            match e {
+                HandoffError::Timeout(_) => BotError::AgentTimeout(advice),
+                HandoffError::Unavailable(_) | HandoffError::Refused(_) => {
+                    BotError::AgentUnavailable(advice)
+                }
+            }
+        })?;
+        session.state = SessionState::Queued;
+        session.ticket_id = Some(place.ticket_id.clone());
+        session.last_activity = self.now();
+        let notice = brain.queued_notice(language, place.position);
+        Ok(Handoff {
+            session: session.clone(),
+            place,
+            notice,
+        })
+    }
+
+    /// Leaves the human queue and goes back to the robot.
+    pub async fn leave_queue(&self, user: &str, session_id: &str) -> Result<Session, BotError> {
+        let mut session = self.owned(user, session_id).await?;
+        if session.state != SessionState::Queued {
+            return Err(BotError::WrongState(format!(
+                "session {session_id} is not waiting in a queue"
+            )));
+        }
+        if let Some(ticket) = session.ticket_id.clone() {
+            self.desk
+                .cancel(&ticket, &session.user_id)
+                .await
+                .map_err(|e| {
+                    BotError::AgentUnavailable(format!("could not leave the queue, try again: {e}"))
+                })?;
+        }
+        session.state = SessionState::Bot;
+        session.ticket_id = None;
+        session.last_activity = self.now();
+        Ok(session.clone())
+    }
+}
+
+/// The language of the customer's latest message (Chinese before any).
+fn session_language(session: &Session) -> Language {
+    session
+        .transcript
+        .iter()
+        .rev()
+        .find(|l| l.speaker == crate::session::Speaker::Customer)
+        .map(|l| crate::recognition::detect_language(&l.text))
+        .unwrap_or(Language::Zh)
+}

@@ -1,0 +1,240 @@
+//! The conversation engine: sessions at two entrances, turns answered from the intent
+//! catalogue, the "talk to a person" offer, and the hand-off to the human side. It knows
+//! nothing of gRPC; the adapter in `grpc` calls it and maps [`BotError`] to statuses.
+
+mod brain;
+mod error;
+mod handoff;
+pub mod stats;
+mod turn;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, RwLock},
+    time::{Duration, SystemTime},
+};
+
+pub use brain::{Brain, ReloadInfo};
+pub use error::BotError;
+use server_kit::clock::SharedClock;
+use tokio::sync::OwnedMutexGuard;
+pub use turn::TurnOutcome;
+
+use crate::{
+    handoff::HumanDesk,
+    recognition::Classification,
+    session::{CloseReason, Registry, Reply, Session, SessionState},
+    vocabulary::{Entrance, Language},
+};
+
+/// How the engine behaves; from the `[bot]` settings.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// The catalogue file (re-read on reload).
+    pub catalogue: PathBuf,
+    /// Recognition threshold override.
+    pub confidence_threshold: Option<f64>,
+    /// Idle limit of a session.
+    pub idle_timeout: Duration,
+    /// Longest accepted message, in characters.
+    pub max_message_chars: usize,
+    /// Recognised problem turns before a person is offered.
+    pub offer_agent_after_turns: u32,
+    /// Fallbacks in a row before a person is offered.
+    pub offer_agent_after_fallbacks: u32,
+    /// The official complaint hotline quoted in answers.
+    pub hotline: String,
+}
+
+/// The robot.
+pub struct Engine {
+    brain: RwLock<Arc<Brain>>,
+    settings: EngineSettings,
+    registry: Registry,
+    stats: stats::Stats,
+    clock: SharedClock,
+    desk: Arc<dyn HumanDesk>,
+}
+
+impl Engine {
+    /// Loads the catalogue and builds the recogniser; fails on a bad catalogue.
+    pub fn new(
+        settings: EngineSettings,
+        clock: SharedClock,
+        desk: Arc<dyn HumanDesk>,
+    ) -> Result<Self, BotError> {
+        let brain = Brain::load(
+            &settings.catalogue,
+            settings.confidence_threshold,
+            clock.now(),
+        )?;
+        Ok(Self {
+            brain: RwLock::new(Arc::new(brain)),
+            settings,
+            registry: Registry::default(),
+            stats: stats::Stats::default(),
+            clock,
+            desk,
+        })
+    }
+
+    /// The catalogue and recogniser in force.
+    pub fn brain(&self) -> Arc<Brain> {
+        self.brain.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Re-reads the catalogue file; on any error the old catalogue stays in force.
+    pub fn reload(&self) -> Result<ReloadInfo, BotError> {
+        let brain = Brain::load(
+            &self.settings.catalogue,
+            self.settings.confidence_threshold,
+            self.clock.now(),
+        )
+        .inspect_err(|e| tracing::warn!(error = %e, "catalogue reload refused"))?;
+        let info = brain.info();
+        *self.brain.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(brain);
+        tracing::info!(intents = info.intents, digest = %info.digest, "catalogue reloaded");
+        Ok(info)
+    }
+
+    /// Opens a session for `user` at `entrance` and greets them.
+    pub fn start(&self, user: &str, entrance: Entrance, language: Language) -> (Session, Reply) {
+        let now = self.clock.now();
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut session = Session::new(
+            id,
+            user.to_owned(),
+            entrance,
+            now,
+            self.settings.idle_timeout,
+        );
+        session.agent_offered = self.settings.offer_agent_after_turns == 0;
+        let greeting = self
+            .brain()
+            .greeting(entrance, language, session.agent_offered, now);
+        session.log(crate::session::Speaker::Bot, &greeting.text, now, None);
+        let snapshot = session.clone();
+        self.registry.insert(session);
+        (snapshot, greeting)
+    }
+
+    /// A session's current state.
+    pub async fn get(&self, user: &str, session_id: &str) -> Result<Session, BotError> {
+        Ok(self.owned(user, session_id).await?.clone())
+    }
+
+    /// Ends a session at the user's request (leaving any human queue).
+    pub async fn end(&self, user: &str, session_id: &str) -> Result<Session, BotError> {
+        let mut session = self.owned(user, session_id).await?;
+        if session.state != SessionState::Closed {
+            self.release_ticket(&mut session).await;
+            session.close(CloseReason::CustomerEnded);
+        }
+        Ok(session.clone())
+    }
+
+    /// Helpful / not helpful on one of the session's robot replies.
+    pub async fn rate_reply(
+        &self,
+        user: &str,
+        session_id: &str,
+        reply_id: &str,
+        helpful: bool,
+    ) -> Result<(), BotError> {
+        if reply_id.trim().is_empty() {
+            return Err(BotError::invalid("reply_id", "is required"));
+        }
+        let mut session = self.owned(user, session_id).await?;
+        let intent = session
+            .reply_intent(reply_id)
+            .ok_or_else(|| {
+                BotError::NotFound(format!("session {session_id} has no reply '{reply_id}'"))
+            })?
+            .to_owned();
+        let previous = session.ratings.insert(reply_id.to_owned(), helpful);
+        if previous != Some(helpful) {
+            self.stats.rate(&intent, helpful, previous);
+        }
+        Ok(())
+    }
+
+    /// Ranks the intents of `entrance` for `text` (operators' Classify).
+    pub fn classify(&self, entrance: Entrance, text: &str, top_k: usize) -> Classification {
+        self.brain().classify(entrance, text, top_k)
+    }
+
+    /// The counters operators read.
+    pub fn stats(&self) -> &stats::Stats {
+        &self.stats
+    }
+
+    /// Closes sessions past their idle limit and forgets long-closed ones; returns how
+    /// many were closed. Run periodically by a sweeper.
+    pub async fn sweep(&self) -> usize {
+        let mut closed = 0;
+        for cell in self.registry.all() {
+            let mut session = cell.lock().await;
+            if self.expire_if_idle(&mut session).await {
+                closed += 1;
+            }
+        }
+        self.registry.evict_closed(self.clock.now());
+        closed
+    }
+
+    /// Live sessions held in memory.
+    pub fn sessions(&self) -> usize {
+        self.registry.len()
+    }
+
+    /// The session `session_id`, locked, if it belongs to `user`; closed first if its
+    /// idle limit has passed.
+    async fn owned(
+        &self,
+        user: &str,
+        session_id: &str,
+    ) -> Result<OwnedMutexGuard<Session>, BotError> {
+        if session_id.trim().is_empty() {
+            return Err(BotError::invalid("session_id", "is required"));
+        }
+        let cell = self
+            .registry
+            .get(session_id)
+            .ok_or_else(|| BotError::NotFound(format!("no session '{session_id}'")))?;
+        let mut session = cell.lock_owned().await;
+        if session.user_id != user {
+            return Err(BotError::Forbidden(format!(
+                "session {session_id} belongs to another user"
+            )));
+        }
+        self.expire_if_idle(&mut session).await;
+        Ok(session)
+    }
+
+    /// Closes `session` if its idle limit passed; says whether it did.
+    async fn expire_if_idle(&self, session: &mut Session) -> bool {
+        if !session.is_idle(self.clock.now()) {
+            return false;
+        }
+        self.release_ticket(session).await;
+        session.close(CloseReason::IdleTimeout);
+        tracing::info!(session = %session.id, "session closed after idle timeout");
+        true
+    }
+
+    /// Best effort: takes the session's ticket out of the human queue.
+    async fn release_ticket(&self, session: &mut Session) {
+        if matches!(
+            session.state,
+            SessionState::Queued | SessionState::WithAgent
+        ) && let Some(ticket) = &session.ticket_id
+            && let Err(e) = self.desk.cancel(ticket, &session.user_id).await
+        {
+            tracing::warn!(error = %e, ticket = %ticket, "could not cancel the ticket; agent-service's idle rule will drop it");
+        }
+    }
+
+    fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,183 @@
+//! One user turn: validate the message, replay a retried one, recognise the intent,
+//! compose the answer, and decide whether "talk to a person" is on offer.
+
+use super::{BotError, Engine};
+use crate::{
+    recognition::normalise_question,
+    session::{RecognisedIntent, Reply, Session, SessionState, Speaker},
+    vocabulary::IntentKind,
+};
+
+/// Longest client message id accepted.
+const MAX_CLIENT_MESSAGE_ID: usize = 128;
+
+/// What a turn produced.
+#[derive(Clone, Debug)]
+pub struct TurnOutcome {
+    /// The session after the turn.
+    pub session: Session,
+    /// The robot's reply.
+    pub reply: Reply,
+}
+
+impl Engine {
+    /// Answers one user message. A retry with the same `client_message_id` returns the
+    /// same reply and changes nothing.
+    pub async fn turn(
+        &self,
+        user: &str,
+        session_id: &str,
+        client_message_id: &str,
+        text: &str,
+    ) -> Result<TurnOutcome, BotError> {
+        validate_message_id(client_message_id)?;
+        self.validate_text(text)?;
+        let mut session = self.owned(user, session_id).await?;
+        if let Some(reply) = session.answered(client_message_id) {
+            return Ok(TurnOutcome {
+                reply: reply.clone(),
+                session: session.clone(),
+            });
+        }
+        match session.state {
+            SessionState::Closed => return Err(closed_error(&session)),
+            SessionState::Queued | SessionState::WithAgent => {
+                return Err(BotError::WrongState(format!(
+                    "session {session_id} is with the human service; messages to a person are not available yet"
+                )));
+            }
+            SessionState::Bot => {}
+        }
+        let now = self.now();
+        session.last_activity = now;
+        let reply = self.compose(&mut session, text);
+        session.log(
+            Speaker::Customer,
+            text,
+            now,
+            reply.intent.as_ref().map(|i| i.name.as_str()),
+        );
+        session.log(Speaker::Bot, &reply.text, now, None);
+        session.remember(client_message_id.to_owned(), reply.clone());
+        Ok(TurnOutcome {
+            session: session.clone(),
+            reply,
+        })
+    }
+
+    /// Recognises `text` and builds the reply, updating the offer counters.
+    fn compose(&self, session: &mut Session, text: &str) -> Reply {
+        let brain = self.brain();
+        let now = self.now();
+        let understanding = brain.understand(session.entrance, text);
+        let language = understanding.language;
+        let variant = session.transcript.len() / 2;
+        let Some(matched) = understanding.matched else {
+            session.fallbacks_in_a_row += 1;
+            if session.fallbacks_in_a_row >= self.settings.offer_agent_after_fallbacks {
+                session.agent_offered = true;
+            }
+            self.stats
+                .unanswered(session.entrance, normalise_question(text), now);
+            return brain.fallback(
+                session.entrance,
+                language,
+                variant,
+                understanding.suggestions,
+                session.agent_offered,
+                now,
+            );
+        };
+        session.fallbacks_in_a_row = 0;
+        let mut answer = brain.answer(&matched.name, language, variant, &self.settings.hotline);
+        match matched.kind {
+            IntentKind::Faq | IntentKind::Task | IntentKind::Complaint => {
+                session.recognised_turns += 1;
+                session.last_problem = Some((matched.name.clone(), matched.skill.clone()));
+            }
+            IntentKind::Handoff => {
+                session.agent_offered = true;
+                if session.last_problem.is_none() {
+                    answer.text = brain.ask_problem(language);
+                }
+            }
+            IntentKind::Chitchat => {}
+        }
+        if session.recognised_turns >= self.settings.offer_agent_after_turns {
+            session.agent_offered = true;
+        }
+        Reply {
+            reply_id: uuid::Uuid::now_v7().to_string(),
+            text: answer.text,
+            language,
+            intent: Some(RecognisedIntent {
+                name: matched.name,
+                kind: matched.kind,
+                confidence: matched.confidence,
+            }),
+            fallback: false,
+            quick_replies: answer.quick_replies,
+            suggestions: Vec::new(),
+            agent_offered: session.agent_offered,
+            at: now,
+        }
+    }
+
+    fn validate_text(&self, text: &str) -> Result<(), BotError> {
+        if text.is_empty() {
+            return Err(BotError::invalid("text", "must not be empty"));
+        }
+        if text.trim().is_empty() {
+            return Err(BotError::invalid("text", "must not be only whitespace"));
+        }
+        let chars = text.chars().count();
+        if chars > self.settings.max_message_chars {
+            return Err(BotError::invalid(
+                "text",
+                format!(
+                    "is {chars} characters long; at most {} are accepted",
+                    self.settings.max_message_chars
+                ),
+            ));
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        {
+            return Err(BotError::invalid("text", "contains control characters"));
+        }
+        Ok(())
+    }
+}
+
+fn validate_message_id(id: &str) -> Result<(), BotError> {
+    if id.trim().is_empty() {
+        return Err(BotError::invalid(
+            "client_message_id",
+            "is required (choose one per message; retries reuse it)",
+        ));
+    }
+    if id.len() > MAX_CLIENT_MESSAGE_ID || id.chars().any(char::is_control) {
+        return Err(BotError::invalid(
+            "client_message_id",
+            format!("must be at most {MAX_CLIENT_MESSAGE_ID} printable characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// FAILED_PRECONDITION for a message on a closed session, saying why it closed.
+pub(super) fn closed_error(session: &Session) -> BotError {
+    use crate::session::CloseReason;
+    match session.close_reason {
+        Some(CloseReason::IdleTimeout) => BotError::WrongState(format!(
+            "session {} timed out after {} minutes without a message; start a new session",
+            session.id,
+            session.idle_timeout.as_secs().div_ceil(60)
+        )),
+        _ => BotError::WrongState(format!(
+            "session {} is closed; start a new session",
+            session.id
+        )),
+    }
+}

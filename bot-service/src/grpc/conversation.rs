@@ -1,0 +1,189 @@
+//! `honeydesk.bot.v1.ConversationService`: the customer's conversation. Roles: consumer
+//! at the CONSUMER entrance, merchant at the MERCHANT entrance.
+
+use std::{pin::Pin, sync::Arc};
+
+use honeydesk_proto::bot::v1::{self as pb, conversation_service_server::ConversationService};
+use server_kit::{Caller, Role, time::to_duration};
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+use super::convert::{entrance_from_pb, language_from_pb, reply_to_pb, session_to_pb};
+use crate::{engine::Engine, vocabulary::Entrance};
+
+/// The conversation API over the engine.
+pub struct ConversationApi {
+    engine: Arc<Engine>,
+}
+
+impl ConversationApi {
+    /// A conversation API for `engine`.
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Self { engine }
+    }
+}
+
+/// Customers only; the session check (ownership) is the engine's.
+fn customer<T>(request: &Request<T>, action: &str) -> Result<Caller, Status> {
+    Caller::of(request, &[Role::Consumer, Role::Merchant], action)
+}
+
+/// The role an entrance demands.
+fn required_role(entrance: Entrance) -> Role {
+    match entrance {
+        Entrance::Consumer => Role::Consumer,
+        Entrance::Merchant => Role::Merchant,
+    }
+}
+
+type EventStream =
+    Pin<Box<dyn Stream<Item = Result<pb::StreamSessionEventsResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl ConversationService for ConversationApi {
+    async fn start_session(
+        &self,
+        request: Request<pb::StartSessionRequest>,
+    ) -> Result<Response<pb::StartSessionResponse>, Status> {
+        let caller = customer(&request, "start a session")?;
+        let entrance = entrance_from_pb(request.get_ref().entrance)?;
+        let language = language_from_pb(request.get_ref().language)?;
+        let needed = required_role(entrance);
+        if caller.role != needed {
+            return Err(Status::permission_denied(format!(
+                "the {} entrance needs the role '{needed}'; this token has '{}'",
+                entrance.as_str().to_uppercase(),
+                caller.role
+            )));
+        }
+        let (session, greeting) = self.engine.start(&caller.subject, entrance, language);
+        tracing::info!(session = %session.id, user = %caller.subject, entrance = entrance.as_str(), "session started");
+        Ok(Response::new(pb::StartSessionResponse {
+            session: Some(session_to_pb(&session)),
+            greeting: Some(reply_to_pb(&greeting)),
+        }))
+    }
+
+    async fn send_message(
+        &self,
+        request: Request<pb::SendMessageRequest>,
+    ) -> Result<Response<pb::SendMessageResponse>, Status> {
+        let caller = customer(&request, "send messages")?;
+        let m = request.into_inner();
+        let outcome = self
+            .engine
+            .turn(
+                &caller.subject,
+                &m.session_id,
+                &m.client_message_id,
+                &m.text,
+            )
+            .await?;
+        Ok(Response::new(pb::SendMessageResponse {
+            session: Some(session_to_pb(&outcome.session)),
+            reply: Some(reply_to_pb(&outcome.reply)),
+            relayed: false,
+        }))
+    }
+
+    async fn get_session(
+        &self,
+        request: Request<pb::GetSessionRequest>,
+    ) -> Result<Response<pb::GetSessionResponse>, Status> {
+        let caller = customer(&request, "read sessions")?;
+        let session = self
+            .engine
+            .get(&caller.subject, &request.get_ref().session_id)
+            .await?;
+        Ok(Response::new(pb::GetSessionResponse {
+            session: Some(session_to_pb(&session)),
+        }))
+    }
+
+    async fn end_session(
+        &self,
+        request: Request<pb::EndSessionRequest>,
+    ) -> Result<Response<pb::EndSessionResponse>, Status> {
+        let caller = customer(&request, "end sessions")?;
+        let session = self
+            .engine
+            .end(&caller.subject, &request.get_ref().session_id)
+            .await?;
+        Ok(Response::new(pb::EndSessionResponse {
+            session: Some(session_to_pb(&session)),
+        }))
+    }
+
+    async fn request_agent(
+        &self,
+        request: Request<pb::RequestAgentRequest>,
+    ) -> Result<Response<pb::RequestAgentResponse>, Status> {
+        let caller = customer(&request, "ask for a person")?;
+        let handoff = self
+            .engine
+            .request_agent(&caller.subject, &request.get_ref().session_id)
+            .await?;
+        Ok(Response::new(pb::RequestAgentResponse {
+            session: Some(session_to_pb(&handoff.session)),
+            queue_status: Some(pb::QueueStatus {
+                position: handoff.place.position,
+                estimated_wait: Some(to_duration(handoff.place.estimated_wait)),
+            }),
+            notice: handoff.notice,
+        }))
+    }
+
+    async fn leave_queue(
+        &self,
+        request: Request<pb::LeaveQueueRequest>,
+    ) -> Result<Response<pb::LeaveQueueResponse>, Status> {
+        let caller = customer(&request, "leave the queue")?;
+        let session = self
+            .engine
+            .leave_queue(&caller.subject, &request.get_ref().session_id)
+            .await?;
+        Ok(Response::new(pb::LeaveQueueResponse {
+            session: Some(session_to_pb(&session)),
+        }))
+    }
+
+    type StreamSessionEventsStream = EventStream;
+
+    async fn stream_session_events(
+        &self,
+        request: Request<pb::StreamSessionEventsRequest>,
+    ) -> Result<Response<Self::StreamSessionEventsStream>, Status> {
+        let caller = customer(&request, "follow a session")?;
+        self.engine
+            .get(&caller.subject, &request.get_ref().session_id)
+            .await?;
+        Err(Status::unimplemented(
+            "the human-conversation event stream is not available yet",
+        ))
+    }
+
+    async fn rate_reply(
+        &self,
+        request: Request<pb::RateReplyRequest>,
+    ) -> Result<Response<pb::RateReplyResponse>, Status> {
+        let caller = customer(&request, "rate replies")?;
+        let m = request.into_inner();
+        self.engine
+            .rate_reply(&caller.subject, &m.session_id, &m.reply_id, m.helpful)
+            .await?;
+        Ok(Response::new(pb::RateReplyResponse {}))
+    }
+
+    async fn rate_agent(
+        &self,
+        request: Request<pb::RateAgentRequest>,
+    ) -> Result<Response<pb::RateAgentResponse>, Status> {
+        let caller = customer(&request, "rate agents")?;
+        self.engine
+            .get(&caller.subject, &request.get_ref().session_id)
+            .await?;
+        Err(Status::unimplemented(
+            "rating human agents is not available yet",
+        ))
+    }
+}

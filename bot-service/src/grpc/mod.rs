@@ -1,0 +1,10 @@
+//! The gRPC adapter of bot-service: checks roles, decodes and validates requests, calls
+//! the engine, and maps results back. No conversation rules live here.
+
+mod conversation;
+mod convert;
+mod intents;
+mod status;
+
+pub use conversation::ConversationApi;
+pub use intents::IntentApi;

@@ -1,0 +1,16 @@
+//! bot-service: the robot half of honeydesk. It keeps live sessions at the two
+//! entrances (CONSUMER 小蜜, MERCHANT 万象), recognises intents from the catalogue,
+//! answers, and hands conversations to agent-service when a person is needed.
+
+pub mod catalogue;
+pub mod config;
+pub mod engine;
+pub mod evaluation;
+pub mod grpc;
+pub mod handoff;
+pub mod recognition;
+pub mod session;
+pub mod startup;
+pub mod vocabulary;
+
+pub use startup::{Application, StartupError};

@@ -1,0 +1,83 @@
+//! The bot-service binary: settings → telemetry → `Application::build` → run until
+//! SIGINT/SIGTERM (SIGHUP reloads the catalogue). Subcommands mint a token for local use
+//! and evaluate recognition against the labelled set.
+
+use std::sync::Arc;
+
+use bot_service::{
+    Application,
+    catalogue::Catalogue,
+    config::{BotArgs, BotSettings},
+    evaluation,
+    recognition::Recognizer,
+};
+use clap::{Parser, Subcommand};
+use server_kit::{SystemClock, cli::TokenArgs, server::stop_signal, telemetry};
+
+/// honeydesk bot-service: the robot at the CONSUMER (小蜜) and MERCHANT (万象) entrances.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    args: BotArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Print a bearer token signed with the configured secret.
+    Token(TokenArgs),
+    /// Print recognition accuracy on the labelled evaluation set.
+    Eval {
+        /// The evaluation set (default: the one shipped with the repository).
+        #[arg(long)]
+        cases: Option<std::path::PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = BotSettings::load(&cli.args)?;
+    match &cli.command {
+        Some(Command::Token(token)) => {
+            println!("{}", token.mint(&settings.server.jwt_secret));
+            return Ok(());
+        }
+        Some(Command::Eval { cases }) => {
+            let catalogue = Catalogue::load(&settings.bot.catalogue)?;
+            let mut recognizer = Recognizer::new(&catalogue);
+            if let Some(t) = settings.bot.confidence_threshold {
+                recognizer = recognizer.with_threshold(t);
+            }
+            let default_cases = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/utterances.toml");
+            let cases = evaluation::load_cases(cases.as_deref().unwrap_or(default_cases.as_ref()))?;
+            println!("{}", evaluation::evaluate(&recognizer, &cases));
+            return Ok(());
+        }
+        Some(Command::Serve) | None => {}
+    }
+    telemetry::init(settings.server.log_format);
+    let app = Application::build(settings, Arc::new(SystemClock)).await?;
+    tracing::info!(addr = %app.local_addr(), "bot-service listening");
+    reload_on_sighup(app.engine());
+    app.run_until_stopped(stop_signal()).await?;
+    Ok(())
+}
+
+/// Re-reads the catalogue on SIGHUP; a bad file keeps the old one (and is logged).
+fn reload_on_sighup(engine: Arc<bot_service::engine::Engine>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let _ = engine.reload();
+        }
+    });
+}

@@ -1,0 +1,257 @@
+//! Turns a message into the terms the index matches on. Chinese runs are segmented with
+//! jieba and also cut into character bigrams, so a segmentation slip ("没发货" vs
+//! "没 发货") still shares terms with the examples; English words are lower-cased,
+//! stripped of stop words and lightly stemmed ("shipped", "shipping" → "ship").
+
+use std::sync::LazyLock;
+
+use jieba_rs::Jieba;
+
+use super::language::{fold, is_han};
+use super::lexicon::{CHINESE_STOP_WORDS, DOMAIN_WORDS, ENGLISH_FORMS, ENGLISH_STOP_WORDS};
+
+/// jieba's dictionary takes a while to build; every recognizer shares one.
+static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
+    let mut jieba = Jieba::new();
+    for word in DOMAIN_WORDS {
+        jieba.add_word(word, Some(20_000), None);
+    }
+    jieba
+});
+
+/// How much a character bigram counts next to a whole word: bigrams catch segmentation
+/// slips but many of them straddle word boundaries and mean little.
+const BIGRAM_WEIGHT: f32 = 0.5;
+
+/// How much a single character counts: enough to link "骂" with "骂人" and "笨" with
+/// "笨蛋", too little to outweigh a shared word.
+const UNIGRAM_WEIGHT: f32 = 0.25;
+
+/// Digit strings longer than this are order or tracking numbers: noise to the index.
+const MAX_NUMBER_DIGITS: usize = 6;
+
+/// What a term was cut as, which decides how much it counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TermKind {
+    /// A jieba word or an English word.
+    Word,
+    /// Two adjacent Chinese characters.
+    Bigram,
+    /// One Chinese character.
+    Character,
+}
+
+/// One term of a text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Term {
+    /// The normalised word, bigram or character.
+    pub text: String,
+    /// What it was cut as.
+    pub kind: TermKind,
+}
+
+impl Term {
+    pub(crate) fn word(text: impl Into<String>) -> Term {
+        Term {
+            text: text.into(),
+            kind: TermKind::Word,
+        }
+    }
+
+    /// How much the term counts: 1 for a word, less for bigrams and characters.
+    pub(crate) fn weight(&self) -> f32 {
+        match self.kind {
+            TermKind::Word => 1.0,
+            TermKind::Bigram => BIGRAM_WEIGHT,
+            TermKind::Character => UNIGRAM_WEIGHT,
+        }
+    }
+}
+
+/// What a character is to the tokeniser.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Han,
+    Word,
+    Separator,
+}
+
+fn class(c: char) -> Class {
+    if is_han(c) {
+        Class::Han
+    } else if c.is_ascii_alphanumeric() || c == '\'' {
+        Class::Word
+    } else {
+        Class::Separator
+    }
+}
+
+/// The terms of a text, in order, repeated as often as they occur.
+pub(crate) fn terms(text: &str) -> Vec<Term> {
+    let folded = fold(text);
+    let mut out = Vec::new();
+    let mut run: Option<(usize, Class)> = None;
+    let ends = folded.char_indices().map(|(at, c)| (at, class(c)));
+    for (at, class) in ends.chain(std::iter::once((folded.len(), Class::Separator))) {
+        match run {
+            Some((_, current)) if current == class => continue,
+            Some((start, Class::Han)) => chinese_terms(&folded[start..at], &mut out),
+            Some((start, Class::Word)) => english_term(&folded[start..at], &mut out),
+            _ => {}
+        }
+        run = (class != Class::Separator).then_some((at, class));
+    }
+    out
+}
+
+/// jieba words without stop words, then the bigrams and characters of what is left.
+fn chinese_terms(run: &str, out: &mut Vec<Term>) {
+    let mut kept = String::with_capacity(run.len());
+    for token in JIEBA.cut(run, true) {
+        if CHINESE_STOP_WORDS.contains(&token.word) {
+            continue;
+        }
+        out.push(Term::word(token.word));
+        kept.push_str(token.word);
+    }
+    let chars: Vec<char> = kept.chars().collect();
+    for pair in chars.windows(2) {
+        out.push(Term {
+            text: pair.iter().collect(),
+            kind: TermKind::Bigram,
+        });
+    }
+    for c in chars {
+        out.push(Term {
+            text: c.to_string(),
+            kind: TermKind::Character,
+        });
+    }
+}
+
+/// One English (or digit) word, normalised; stop words and long numbers are dropped.
+fn english_term(word: &str, out: &mut Vec<Term>) {
+    let word = word.trim_matches('\'');
+    if let Some((_, base)) = ENGLISH_FORMS.iter().find(|(form, _)| *form == word) {
+        out.push(Term::word(*base));
+        return;
+    }
+    if let Some(stem) = word.strip_suffix("n't") {
+        english_term(stem, out);
+        out.push(Term::word("not"));
+        return;
+    }
+    if let Some((head, _)) = word.split_once('\'') {
+        return english_term(head, out);
+    }
+    if word.is_empty() || ENGLISH_STOP_WORDS.contains(&word) {
+        return;
+    }
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        if word.len() <= MAX_NUMBER_DIGITS {
+            out.push(Term::word(word));
+        }
+        return;
+    }
+    out.push(Term::word(stem(word)));
+}
+
+/// A light suffix stripper: plural, -ing, -ed, -ment, then a final y or e, so that
+/// inflected and derived forms of one word meet ("deliveries", "delivered", "delivery"
+/// → "deliver"; "charge", "charged" → "charg"; "payment" → "pay").
+pub(crate) fn stem(word: &str) -> String {
+    let mut stem = word.to_owned();
+    if stem.len() > 4 && (stem.ends_with("ies") || stem.ends_with("ied")) {
+        stem.truncate(stem.len() - 3);
+        stem.push('y');
+    } else if stem.ends_with("sses") {
+        stem.truncate(stem.len() - 2);
+    } else if stem.len() > 3
+        && stem.ends_with('s')
+        && !(stem.ends_with("ss") || stem.ends_with("us") || stem.ends_with("is"))
+    {
+        stem.truncate(stem.len() - 1);
+    }
+    let stripped = ["ing", "ed", "ment"]
+        .iter()
+        .find(|suffix| stem.len() >= suffix.len() + 3 && stem.ends_with(*suffix));
+    if let Some(suffix) = stripped {
+        stem.truncate(stem.len() - suffix.len());
+        let bytes = stem.as_bytes();
+        let n = bytes.len();
+        let doubled = n >= 2 && bytes[n - 1] == bytes[n - 2];
+        if doubled && !matches!(bytes[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
+            stem.truncate(n - 1);
+        }
+    }
+    if (stem.len() > 4 && stem.ends_with('y')) || (stem.len() > 3 && stem.ends_with('e')) {
+        stem.truncate(stem.len() - 1);
+    }
+    stem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str) -> Vec<String> {
+        terms(text).into_iter().map(|term| term.text).collect()
+    }
+
+    #[test]
+    fn chinese_gets_words_and_lighter_bigrams_without_particles() {
+        let all = terms("我的快递怎么还没到啊");
+        let texts: Vec<&str> = all.iter().map(|t| t.text.as_str()).collect();
+        assert!(texts.contains(&"快递"), "{texts:?}");
+        assert!(texts.contains(&"没到"), "{texts:?}");
+        assert!(
+            !texts.iter().any(|t| t.contains('啊') || t.contains('的')),
+            "{texts:?}"
+        );
+        assert!(
+            !texts.contains(&"怎么"),
+            "question words are stop words: {texts:?}"
+        );
+        let weight = |text: &str| all.iter().find(|t| t.text == text).map(Term::weight);
+        assert_eq!(weight("快递"), Some(1.0));
+        assert_eq!(weight("递没"), Some(BIGRAM_WEIGHT));
+    }
+
+    #[test]
+    fn domain_words_stay_whole() {
+        assert!(texts("我要转人工").contains(&"转人工".to_owned()));
+    }
+
+    #[test]
+    fn english_is_lowercased_stemmed_and_stop_words_dropped() {
+        assert_eq!(
+            texts("Why hasn't my ORDER been Shipped?"),
+            vec!["why", "not", "order", "ship"]
+        );
+        assert_eq!(texts("I can't log in"), vec!["not", "log"]);
+        assert_eq!(texts("refunds refunded refunding"), vec!["refund"; 3]);
+        assert_eq!(stem("deliveries"), stem("delivery"));
+        assert_eq!(stem("delivered"), stem("delivery"));
+        assert_eq!(stem("charged"), stem("charge"));
+        assert_eq!(stem("logged"), "log");
+        assert_eq!(stem("address"), "address");
+        assert_eq!(stem("status"), "status");
+        assert_eq!(stem("payment"), "pay");
+        assert_eq!(texts("Are you a bot?"), texts("are you a ROBOT"));
+    }
+
+    #[test]
+    fn full_width_is_folded_before_tokenising() {
+        assert_eq!(terms("ＲＥＦＵＮＤ"), terms("refund"));
+        assert_eq!(terms("退款？"), terms("退款"));
+    }
+
+    #[test]
+    fn mixed_text_splits_by_script_and_drops_order_numbers() {
+        let found = texts("我的order 2024061512345678 还没发货");
+        assert!(found.contains(&"order".to_owned()), "{found:?}");
+        assert!(found.contains(&"没发货".to_owned()), "{found:?}");
+        assert!(!found.iter().any(|t| t.contains("2024")), "{found:?}");
+        assert!(texts("投诉12315").contains(&"12315".to_owned()));
+    }
+}

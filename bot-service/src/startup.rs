@@ -1,0 +1,162 @@
+//! Assembling bot-service: load the catalogue, connect (lazily) to agent-service, bind
+//! the port, wire the gRPC services behind authentication, and run the idle sweeper.
+//! Tests call [`Application::build`] exactly as `main` does, on port 0.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use honeydesk_proto::bot::v1::{
+    conversation_service_server::ConversationServiceServer,
+    intent_service_server::IntentServiceServer,
+};
+use server_kit::{
+    Hs256Tokens, Shutdown, TokenVerifier,
+    auth::interceptor,
+    clock::{SharedClock, Ticker},
+    config::DEV_JWT_SECRET,
+    server::{GrpcServer, ServeError},
+};
+use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
+
+use crate::{
+    config::{BotSettings, DEFAULT_PORT},
+    engine::{BotError, Engine, EngineSettings},
+    grpc::{ConversationApi, IntentApi},
+    handoff::client::AgentServiceClient,
+};
+
+/// How often idle sessions are looked for (a fake clock also wakes the sweeper).
+const SWEEP_PERIOD: Duration = Duration::from_secs(5);
+
+/// Why bot-service could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The catalogue is invalid.
+    #[error("loading the intent catalogue: {0}")]
+    Catalogue(#[from] BotError),
+    /// The agent-service address is unusable.
+    #[error("agent.url: {0}")]
+    AgentLink(#[from] tonic::transport::Error),
+    /// The port could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The server failed.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+}
+
+/// A built, bound, not yet running bot-service.
+pub struct Application {
+    server: GrpcServer,
+    shutdown: Shutdown,
+    engine: Arc<Engine>,
+    clock: SharedClock,
+}
+
+impl Application {
+    /// Loads the catalogue and binds the listening port.
+    pub async fn build(settings: BotSettings, clock: SharedClock) -> Result<Self, StartupError> {
+        if settings.server.jwt_secret == DEV_JWT_SECRET {
+            tracing::warn!(
+                "using the development token secret; set HONEYDESK_JWT_SECRET in production"
+            );
+        }
+        let desk = Arc::new(AgentServiceClient::new(
+            &settings.agent,
+            &settings.server.jwt_secret,
+        )?);
+        let b = &settings.bot;
+        let engine = Arc::new(Engine::new(
+            EngineSettings {
+                catalogue: b.catalogue.clone(),
+                confidence_threshold: b.confidence_threshold,
+                idle_timeout: b.idle_timeout(),
+                max_message_chars: b.max_message_chars,
+                offer_agent_after_turns: b.offer_agent_after_turns,
+                offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
+                hotline: b.hotline.clone(),
+            },
+            clock.clone(),
+            desk,
+        )?);
+        let info = engine.brain().info();
+        tracing::info!(intents = info.intents, catalogue = %b.catalogue.display(), "catalogue loaded");
+
+        let addr = settings.server.listen_addr(DEFAULT_PORT);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let verifier: Arc<dyn TokenVerifier> =
+            Arc::new(Hs256Tokens::new(settings.server.jwt_secret.as_bytes()));
+        let shutdown = Shutdown::new();
+        let server = GrpcServer::new(
+            listener,
+            shutdown.clone(),
+            settings.server.drain_timeout(),
+            settings.server.max_concurrent_requests,
+        )
+        .add_service(InterceptedService::new(
+            ConversationServiceServer::new(ConversationApi::new(engine.clone())),
+            interceptor(verifier.clone()),
+        ))
+        .add_service(InterceptedService::new(
+            IntentServiceServer::new(IntentApi::new(engine.clone())),
+            interceptor(verifier),
+        ));
+        Ok(Self {
+            server,
+            shutdown,
+            engine,
+            clock,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// A handle that starts the drain when triggered.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// The conversation engine (for a reload signal handler).
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.clone()
+    }
+
+    /// Serves until `stop` resolves (or the shutdown handle fires), then drains.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        let sweeper = {
+            let engine = self.engine.clone();
+            let mut ticker = Ticker::new(self.clock.as_ref(), SWEEP_PERIOD);
+            let draining = self.shutdown.draining();
+            tokio::spawn(async move {
+                tokio::pin!(draining);
+                loop {
+                    tokio::select! {
+                        _ = &mut draining => break,
+                        _ = ticker.tick() => {
+                            let closed = engine.sweep().await;
+                            if closed > 0 {
+                                tracing::info!(closed, "idle sessions closed");
+                            }
+                        }
+                    }
+                }
+            })
+        };
+        let result = self.server.run_until_stopped(stop).await;
+        sweeper.abort();
+        Ok(result?)
+    }
+}

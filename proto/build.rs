@@ -1,0 +1,32 @@
+//! Compiles `honeydesk/**/*.proto` with protox (no system `protoc`) and writes the
+//! encoded file descriptor set to `OUT_DIR` for server reflection.
+
+use std::{env, fs, path::PathBuf};
+
+use prost::Message;
+
+const PROTOS: &[&str] = &[
+    "honeydesk/bot/v1/conversation.proto",
+    "honeydesk/bot/v1/intents.proto",
+    "honeydesk/bot/v1/action.proto",
+    "honeydesk/agent/v1/types.proto",
+    "honeydesk/agent/v1/tickets.proto",
+    "honeydesk/agent/v1/desk.proto",
+    "honeydesk/agent/v1/supervisor.proto",
+    "honeydesk/agent/v1/complaints.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=honeydesk");
+    let fds = protox::compile(PROTOS, ["."])?;
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    fs::write(
+        out_dir.join("honeydesk_descriptor.bin"),
+        fds.encode_to_vec(),
+    )?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(fds)?;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! Request ids: every call gets one (the caller's `x-request-id`, or a new UUIDv7), it is
+//! on every log line of the call, echoed in the response headers, and forwarded by
+//! bot-service to agent-service so one id follows a customer's turn through both.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Instant,
+};
+
+use tonic::metadata::MetadataMap;
+use tower::{Layer, Service};
+use tracing::Instrument;
+
+/// The metadata / header key of the request id.
+pub const REQUEST_ID: &str = "x-request-id";
+
+tokio::task_local! {
+    static CURRENT: String;
+}
+
+/// The request id of an incoming call (set by [`RequestIdLayer`]).
+pub fn of(metadata: &MetadataMap) -> Option<&str> {
+    metadata.get(REQUEST_ID).and_then(|v| v.to_str().ok())
+}
+
+/// The id of the call the current task is answering, so outgoing calls can forward it.
+pub fn current() -> Option<String> {
+    CURRENT.try_with(Clone::clone).ok()
+}
+
+/// Runs `future` with `id` as the current request id.
+pub async fn scope<F: Future>(id: String, future: F) -> F::Output {
+    CURRENT.scope(id, future).await
+}
+
+/// Accepts a caller's id only if it is short printable ASCII.
+fn acceptable(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Tower layer that assigns request ids and wraps each call in a logging span.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequestIdLayer;
+
+impl<S> Layer<S> for RequestIdLayer {
+    type Service = RequestId<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestId { inner }
+    }
+}
+
+/// The service made by [`RequestIdLayer`].
+#[derive(Clone, Debug)]
+pub struct RequestId<S> {
+    inner: S,
+}
+
+impl<S, B, R> Service<http::Request<B>> for RequestId<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    S::Error: 'static,
+    R: 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let id = request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| acceptable(v))
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let header = http::HeaderValue::from_str(&id).expect("request ids are printable ASCII");
+        request.headers_mut().insert(REQUEST_ID, header.clone());
+        let span = tracing::info_span!("rpc", request_id = %id, method = %request.uri().path());
+        let future = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        let started = Instant::now();
+        Box::pin(
+            async move {
+                let result = CURRENT.scope(id, future).await;
+                if let Ok(response) = &result {
+                    let grpc_status = response
+                        .headers()
+                        .get("grpc-status")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("0")
+                        .to_owned();
+                    tracing::info!(
+                        grpc_status = %grpc_status,
+                        elapsed_us = started.elapsed().as_micros() as u64,
+                        "call answered"
+                    );
+                }
+                result.map(|mut response| {
+                    response.headers_mut().insert(REQUEST_ID, header);
+                    response
+                })
+            }
+            .instrument(span),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_printable_ids_are_kept() {
+        assert!(acceptable("3f1c-req"));
+        assert!(!acceptable(""));
+        assert!(!acceptable("has space"));
+        assert!(!acceptable(&"x".repeat(200)));
+    }
+}

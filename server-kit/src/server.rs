@@ -1,0 +1,240 @@
+//! Starting a honeydesk gRPC server: the application services plus `grpc.health.v1`
+//! (Check and Watch), server reflection v1 and v1alpha (grpcurl 1.8 speaks only
+//! v1alpha), request ids, the admission gate, and a bounded graceful drain.
+
+use std::{future::Future, net::SocketAddr, pin::Pin, time::Duration};
+
+use futures_util::StreamExt;
+use tokio::net::TcpListener;
+use tokio_stream::{Stream, wrappers::TcpListenerStream};
+use tonic::{Request, Response, Status, server::NamedService, service::RoutesBuilder};
+use tonic_health::{
+    ServingStatus,
+    pb::{
+        HealthCheckRequest, HealthCheckResponse, health_check_response,
+        health_server::{Health, HealthServer},
+    },
+    server::{HealthReporter, HealthService},
+};
+
+use crate::{request_id::RequestIdLayer, shutdown::Shutdown};
+
+/// Why a server could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The reflection service could not be built from the descriptors.
+    #[error("building server reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("gRPC transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// A server being assembled: add application services, then run it.
+pub struct GrpcServer {
+    listener: TcpListener,
+    routes: RoutesBuilder,
+    service_names: Vec<&'static str>,
+    health: HealthReporter,
+    shutdown: Shutdown,
+    drain_timeout: Duration,
+    max_in_flight: usize,
+}
+
+impl GrpcServer {
+    /// A server on an already-bound `listener` (bind port 0 to get a free port).
+    pub fn new(
+        listener: TcpListener,
+        shutdown: Shutdown,
+        drain_timeout: Duration,
+        max_in_flight: usize,
+    ) -> Self {
+        Self {
+            listener,
+            routes: RoutesBuilder::default(),
+            service_names: Vec::new(),
+            health: HealthReporter::new(),
+            shutdown,
+            drain_timeout,
+            max_in_flight,
+        }
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has an address")
+    }
+
+    /// Adds an application service; health reports it by name.
+    pub fn add_service<S>(mut self, service: S) -> Self
+    where
+        S: tower::Service<http::Request<tonic::body::Body>, Error = std::convert::Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.service_names.push(S::NAME);
+        self.routes.add_service(service);
+        self
+    }
+
+    /// Serves until `stop` resolves or the [`Shutdown`] is triggered, then drains: health
+    /// turns NOT_SERVING, new application calls are refused, streams are told to end,
+    /// and in-flight calls get `drain_timeout` to finish before connections are closed.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let GrpcServer {
+            listener,
+            mut routes,
+            service_names,
+            health,
+            shutdown,
+            drain_timeout,
+            max_in_flight,
+        } = self;
+        for name in &service_names {
+            health
+                .set_service_status(name, ServingStatus::Serving)
+                .await;
+        }
+        routes.add_service(HealthServer::new(DrainingHealth {
+            inner: HealthService::from_health_reporter(health.clone()),
+            shutdown: shutdown.clone(),
+        }));
+        let (v1, v1alpha) = reflection(&service_names)?;
+        routes.add_service(v1);
+        routes.add_service(v1alpha);
+
+        let addr = listener.local_addr().ok();
+        let drain = {
+            let shutdown = shutdown.clone();
+            async move {
+                tokio::select! {
+                    _ = stop => {}
+                    _ = shutdown.draining() => {}
+                }
+                tracing::info!(?addr, "shutdown signalled: draining");
+                for name in [""].iter().chain(service_names.iter()) {
+                    health
+                        .set_service_status(name, ServingStatus::NotServing)
+                        .await;
+                }
+                shutdown.trigger();
+                if !shutdown.wait_idle(drain_timeout).await {
+                    tracing::warn!(in_flight = shutdown.in_flight(), "drain limit reached");
+                }
+            }
+        };
+        let serve = tonic::transport::Server::builder()
+            .layer(RequestIdLayer)
+            .layer(shutdown.gate(max_in_flight))
+            .add_routes(routes.routes())
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain);
+        tracing::info!(?addr, "serving");
+        // The transport waits for open connections to finish; bound that wait too.
+        let limit = async {
+            shutdown.draining().await;
+            tokio::time::sleep(drain_timeout + Duration::from_secs(1)).await;
+        };
+        tokio::select! {
+            result = serve => result?,
+            _ = limit => tracing::warn!("connections still open after the drain limit; closing them"),
+        }
+        tracing::info!(?addr, "stopped");
+        Ok(())
+    }
+}
+
+/// Reflection v1 and v1alpha over the honeydesk, health and google.rpc descriptors,
+/// listing only what this server serves.
+fn reflection(
+    service_names: &[&'static str],
+) -> Result<
+    (
+        tonic_reflection::server::v1::ServerReflectionServer<
+            impl tonic_reflection::server::v1::ServerReflection,
+        >,
+        tonic_reflection::server::v1alpha::ServerReflectionServer<
+            impl tonic_reflection::server::v1alpha::ServerReflection,
+        >,
+    ),
+    tonic_reflection::server::Error,
+> {
+    let builder = || {
+        let mut b = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(honeydesk_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name("grpc.health.v1.Health")
+            .with_service_name("grpc.reflection.v1.ServerReflection")
+            .with_service_name("grpc.reflection.v1alpha.ServerReflection");
+        for name in service_names {
+            b = b.with_service_name(*name);
+        }
+        b
+    };
+    Ok((builder().build_v1()?, builder().build_v1alpha()?))
+}
+
+/// The health service, whose Watch streams send NOT_SERVING and end once draining
+/// begins, so an open Watch cannot hold the server up.
+struct DrainingHealth {
+    inner: HealthService,
+    shutdown: Shutdown,
+}
+
+type HealthStream = Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Health for DrainingHealth {
+    async fn check(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<HealthCheckResponse>, Status> {
+        self.inner.check(request).await
+    }
+
+    type WatchStream = HealthStream;
+
+    async fn watch(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let inner = self.inner.watch(request).await?.into_inner();
+        let last = futures_util::stream::once(std::future::ready(Ok(HealthCheckResponse {
+            status: health_check_response::ServingStatus::NotServing as i32,
+        })));
+        let stream = inner.take_until(self.shutdown.draining()).chain(last);
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,179 @@
+//! Graceful shutdown and admission: once a stop is signalled the server drains — health
+//! says NOT_SERVING, new application calls get UNAVAILABLE, open streams are told to end,
+//! and in-flight calls get a bounded time to finish. The same gate sheds load past the
+//! configured concurrency with RESOURCE_EXHAUSTED. Health and reflection are never gated.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use tokio::sync::{Notify, watch};
+use tower::{Layer, Service};
+
+/// Shared shutdown state of one server. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Shutdown {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    draining: watch::Sender<bool>,
+    in_flight: AtomicUsize,
+    idle: Notify,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Shutdown {
+    /// A server that is not draining.
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                draining: watch::channel(false).0,
+                in_flight: AtomicUsize::new(0),
+                idle: Notify::new(),
+            }),
+        }
+    }
+
+    /// Begins draining. Idempotent.
+    pub fn trigger(&self) {
+        self.inner.draining.send_replace(true);
+    }
+
+    /// Whether draining has begun.
+    pub fn is_draining(&self) -> bool {
+        *self.inner.draining.borrow()
+    }
+
+    /// Resolves once draining has begun; streams select on it to end themselves.
+    pub fn draining(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.draining.subscribe();
+        async move {
+            let _ = rx.wait_for(|d| *d).await;
+        }
+    }
+
+    /// Application calls currently being answered.
+    pub fn in_flight(&self) -> usize {
+        self.inner.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no application call is in flight, or `limit` has passed; says which.
+    pub async fn wait_idle(&self, limit: Duration) -> bool {
+        let wait = async {
+            loop {
+                let notified = self.inner.idle.notified();
+                if self.in_flight() == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+
+    /// The tower layer that admits application calls.
+    pub fn gate(&self, max_in_flight: usize) -> GateLayer {
+        GateLayer {
+            shutdown: self.clone(),
+            max_in_flight,
+        }
+    }
+}
+
+/// Decrements the in-flight count when a call's response is ready (or dropped).
+struct InFlight(Shutdown);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.0.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.inner.idle.notify_waiters();
+        }
+    }
+}
+
+/// Paths that stay open while draining and are never shed.
+fn ungated(path: &str) -> bool {
+    path.starts_with("/grpc.health.") || path.starts_with("/grpc.reflection.")
+}
+
+/// See [`Shutdown::gate`].
+#[derive(Clone, Debug)]
+pub struct GateLayer {
+    shutdown: Shutdown,
+    max_in_flight: usize,
+}
+
+impl<S> Layer<S> for GateLayer {
+    type Service = Gate<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Gate {
+            inner,
+            shutdown: self.shutdown.clone(),
+            max_in_flight: self.max_in_flight,
+        }
+    }
+}
+
+/// The service made by [`GateLayer`].
+#[derive(Clone, Debug)]
+pub struct Gate<S> {
+    inner: S,
+    shutdown: Shutdown,
+    max_in_flight: usize,
+}
+
+impl<S, B> Service<http::Request<B>> for Gate<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        if ungated(request.uri().path()) {
+            return Box::pin(self.inner.call(request));
+        }
+        if self.shutdown.is_draining() {
+            let status = tonic::Status::unavailable(
+                "server is shutting down; retry against another instance or in a moment",
+            );
+            return Box::pin(async move { Ok(status.into_http()) });
+        }
+        let previous = self.shutdown.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+        let guard = InFlight(self.shutdown.clone());
+        if previous >= self.max_in_flight {
+            drop(guard);
+            let status = tonic::Status::resource_exhausted(format!(
+                "server is at capacity ({} calls in flight); retry with backoff",
+                self.max_in_flight
+            ));
+            return Box::pin(async move { Ok(status.into_http()) });
+        }
+        let future = self.inner.call(request);
+        Box::pin(async move {
+            let result = future.await;
+            drop(guard);
+            result
+        })
+    }
+}

@@ -1,0 +1,92 @@
+//! `cargo run --bin honeydesk`: the whole pair for local use — agent-service on :50052
+//! with embedded storage under `./data` and the demo roster, bot-service on :50051 with
+//! the demo catalogue — plus ready-to-use tokens. Ctrl-C stops both cleanly.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use agent_service::config::{AgentSettings, demo_agents_file};
+use bot_service::config::BotSettings;
+use clap::Parser;
+use honeydesk::Stack;
+use server_kit::{
+    Hs256Tokens, Role, SystemClock,
+    config::{DEV_JWT_SECRET, LogFormat},
+    server::stop_signal,
+    telemetry,
+};
+
+/// Run bot-service and agent-service together for local development.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// bot-service address.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    bot_listen: SocketAddr,
+    /// agent-service address.
+    #[arg(long, default_value = "127.0.0.1:50052")]
+    agent_listen: SocketAddr,
+    /// The store (embedded SQLite by default).
+    #[arg(
+        long,
+        env = "HONEYDESK_DATABASE_URL",
+        default_value = "sqlite://data/agent.db"
+    )]
+    database_url: String,
+    /// HS256 token secret shared by both services.
+    #[arg(long, env = "HONEYDESK_JWT_SECRET", default_value = DEV_JWT_SECRET, hide_default_value = true)]
+    jwt_secret: String,
+    /// Log format: text or json.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    let mut agent = AgentSettings::default();
+    agent.server.listen = Some(cli.agent_listen);
+    agent.server.jwt_secret = cli.jwt_secret.clone();
+    agent.server.log_format = cli.log_format;
+    agent.store.url = cli.database_url.clone();
+    agent.roster.seed_file = Some(demo_agents_file());
+    agent.validate()?;
+    let mut bot = BotSettings::default();
+    bot.server.listen = Some(cli.bot_listen);
+    bot.server.jwt_secret = cli.jwt_secret.clone();
+    bot.server.log_format = cli.log_format;
+    bot.validate()?;
+
+    let stack = Stack::start(agent, bot, Arc::new(SystemClock)).await?;
+    print_banner(&stack, &cli.jwt_secret, &cli.database_url);
+    stack.run_until(stop_signal()).await?;
+    println!("honeydesk stopped");
+    Ok(())
+}
+
+fn print_banner(stack: &Stack, secret: &str, database_url: &str) {
+    let tokens = Hs256Tokens::new(secret.as_bytes());
+    let day = Duration::from_secs(24 * 3600);
+    println!();
+    println!("honeydesk is up");
+    println!(
+        "  bot-service    {}   (intent catalogue: demo)",
+        stack.bot_addr
+    );
+    println!(
+        "  agent-service  {}   (store: {database_url}, demo agents)",
+        stack.agent_addr
+    );
+    println!();
+    println!("Tokens (valid 24 h):");
+    for (var, subject, role) in [
+        ("CONSUMER", "shopper-1", Role::Consumer),
+        ("MERCHANT", "seller-1", Role::Merchant),
+        ("AGENT", "a-1024", Role::Agent),
+        ("SUPERVISOR", "supervisor-1", Role::Supervisor),
+    ] {
+        println!("  export {var}_TOKEN={}", tokens.mint(subject, role, day));
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+}

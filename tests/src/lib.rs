@@ -1,0 +1,10 @@
+//! The whole honeydesk pair in one process: [`Stack`] starts agent-service and
+//! bot-service (the dev launcher and the end-to-end tests both use it), and [`TestApp`]
+//! is the `spawn_app` helper that starts them on ephemeral ports with temporary storage,
+//! a fake clock and token minting.
+
+pub mod stack;
+pub mod testing;
+
+pub use stack::Stack;
+pub use testing::TestApp;

@@ -1,0 +1,94 @@
+//! Starting and stopping both services together, wired to each other.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use agent_service::config::AgentSettings;
+use bot_service::config::BotSettings;
+use server_kit::{Shutdown, clock::SharedClock};
+use tokio::task::JoinHandle;
+
+/// Both services, running.
+pub struct Stack {
+    /// Where bot-service listens.
+    pub bot_addr: SocketAddr,
+    /// Where agent-service listens.
+    pub agent_addr: SocketAddr,
+    bot: Running<bot_service::StartupError>,
+    agent: Running<agent_service::StartupError>,
+}
+
+struct Running<E> {
+    shutdown: Shutdown,
+    task: JoinHandle<Result<(), E>>,
+}
+
+impl Stack {
+    /// Starts agent-service, then bot-service pointed at it. `bot.agent.url` is replaced
+    /// by agent-service's actual address.
+    pub async fn start(
+        agent: AgentSettings,
+        mut bot: BotSettings,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        let agent_app = agent_service::Application::build(agent, clock.clone()).await?;
+        let agent_addr = agent_app.local_addr();
+        bot.agent.url = format!("http://{agent_addr}");
+        let bot_app = match bot_service::Application::build(bot, clock).await {
+            Ok(app) => app,
+            Err(e) => {
+                let shutdown = agent_app.shutdown_handle();
+                shutdown.trigger();
+                agent_app.run_until_stopped(std::future::ready(())).await?;
+                return Err(e.into());
+            }
+        };
+        let bot_addr = bot_app.local_addr();
+        let agent = Running {
+            shutdown: agent_app.shutdown_handle(),
+            task: tokio::spawn(agent_app.run_until_stopped(std::future::pending())),
+        };
+        let bot = Running {
+            shutdown: bot_app.shutdown_handle(),
+            task: tokio::spawn(bot_app.run_until_stopped(std::future::pending())),
+        };
+        Ok(Self {
+            bot_addr,
+            agent_addr,
+            bot,
+            agent,
+        })
+    }
+
+    /// bot-service's shutdown handle.
+    pub fn bot_shutdown(&self) -> Shutdown {
+        self.bot.shutdown.clone()
+    }
+
+    /// agent-service's shutdown handle.
+    pub fn agent_shutdown(&self) -> Shutdown {
+        self.agent.shutdown.clone()
+    }
+
+    /// Drains bot-service first (it depends on agent-service), then agent-service.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.bot.shutdown.trigger();
+        self.bot.task.await??;
+        self.agent.shutdown.trigger();
+        self.agent.task.await??;
+        Ok(())
+    }
+
+    /// Runs until `stop` resolves, then stops both.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
+        stop.await;
+        self.stop().await
+    }
+}
+
+/// Shares a clock between both services.
+pub fn shared(clock: impl server_kit::Clock) -> SharedClock {
+    Arc::new(clock)
+}

@@ -1,0 +1,159 @@
+//! `spawn_app` for end-to-end tests: both services on port 0 over real TCP, a temporary
+//! store (SQLite, or PostgreSQL with `HONEYDESK_TEST_STORE=postgres`), the demo roster,
+//! a shared [`FakeClock`], and helpers to mint tokens and build authorised requests.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use agent_service::{config::AgentSettings, store::testing::TestDatabase};
+use bot_service::config::BotSettings;
+use honeydesk_proto::{agent::v1 as agent_pb, bot::v1 as bot_pb};
+use server_kit::{FakeClock, Hs256Tokens, Role, config::ServerSettings};
+use tonic::{Request, transport::Channel};
+
+use crate::Stack;
+
+/// The token secret tests sign with.
+pub const TEST_SECRET: &str = "end-to-end-test-secret-0123456789";
+
+/// A running pair for one test.
+pub struct TestApp {
+    /// Both services.
+    pub stack: Stack,
+    /// The clock both services read; move it to make time pass.
+    pub clock: FakeClock,
+    tokens: Hs256Tokens,
+    db: TestDatabase,
+}
+
+/// Changes a test makes to one service's settings before it starts.
+pub type Tweak<T> = Box<dyn FnOnce(&mut T) + Send>;
+
+/// Knobs a test may turn before the services start.
+#[derive(Default)]
+pub struct Options {
+    /// Changes to bot-service's settings.
+    pub bot: Option<Tweak<BotSettings>>,
+    /// Changes to agent-service's settings.
+    pub agent: Option<Tweak<AgentSettings>>,
+}
+
+impl TestApp {
+    /// Starts both services with default test settings.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    /// Starts both services after applying `options`.
+    pub async fn spawn_with(options: Options) -> Self {
+        server_kit::telemetry::init(server_kit::config::LogFormat::Text);
+        let db = TestDatabase::from_env().await;
+        let server = |port_zero: SocketAddr| ServerSettings {
+            jwt_secret: TEST_SECRET.to_owned(),
+            drain_timeout_secs: 5,
+            ..ServerSettings::listening_on(port_zero)
+        };
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        let mut agent = AgentSettings {
+            server: server(any_port),
+            ..AgentSettings::default()
+        };
+        agent.store.url = db.url.clone();
+        agent.roster.seed_file = Some(agent_service::config::demo_agents_file());
+        let mut bot = BotSettings {
+            server: server(any_port),
+            ..BotSettings::default()
+        };
+        bot.agent.deadline_ms = 2000;
+        if let Some(f) = options.agent {
+            f(&mut agent);
+        }
+        if let Some(f) = options.bot {
+            f(&mut bot);
+        }
+        let clock = FakeClock::starting_now();
+        let stack = Stack::start(agent, bot, Arc::new(clock.clone()))
+            .await
+            .expect("both services start");
+        Self {
+            stack,
+            clock,
+            tokens: Hs256Tokens::new(TEST_SECRET.as_bytes()),
+            db,
+        }
+    }
+
+    /// A valid token for `subject` as `role`.
+    pub fn token(&self, subject: &str, role: Role) -> String {
+        self.tokens.mint(subject, role, Duration::from_secs(3600))
+    }
+
+    /// The token signer (for odd tokens: expired, unknown role…).
+    pub fn tokens(&self) -> &Hs256Tokens {
+        &self.tokens
+    }
+
+    /// A connected channel to bot-service.
+    pub async fn bot_channel(&self) -> Channel {
+        channel(self.stack.bot_addr).await
+    }
+
+    /// A connected channel to agent-service.
+    pub async fn agent_channel(&self) -> Channel {
+        channel(self.stack.agent_addr).await
+    }
+
+    /// bot-service's conversation client.
+    pub async fn conversation(
+        &self,
+    ) -> bot_pb::conversation_service_client::ConversationServiceClient<Channel> {
+        bot_pb::conversation_service_client::ConversationServiceClient::new(
+            self.bot_channel().await,
+        )
+    }
+
+    /// bot-service's operator client.
+    pub async fn intents(&self) -> bot_pb::intent_service_client::IntentServiceClient<Channel> {
+        bot_pb::intent_service_client::IntentServiceClient::new(self.bot_channel().await)
+    }
+
+    /// agent-service's supervisor client.
+    pub async fn supervisor(
+        &self,
+    ) -> agent_pb::supervisor_service_client::SupervisorServiceClient<Channel> {
+        agent_pb::supervisor_service_client::SupervisorServiceClient::new(
+            self.agent_channel().await,
+        )
+    }
+
+    /// agent-service's desk client.
+    pub async fn desk(
+        &self,
+    ) -> agent_pb::agent_desk_service_client::AgentDeskServiceClient<Channel> {
+        agent_pb::agent_desk_service_client::AgentDeskServiceClient::new(self.agent_channel().await)
+    }
+
+    /// Stops both services and removes the test database.
+    pub async fn stop(self) {
+        self.stack.stop().await.expect("both services stop cleanly");
+        self.db.drop().await;
+    }
+}
+
+/// `message` with `authorization: Bearer <token>`.
+pub fn authed<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("tokens are ASCII"),
+    );
+    request
+}
+
+/// A connected channel to `addr`.
+pub async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("valid URI")
+        .connect()
+        .await
+        .expect("connect to a test server")
+}
