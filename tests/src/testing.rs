@@ -132,6 +132,16 @@ impl TestApp {
         agent_pb::agent_desk_service_client::AgentDeskServiceClient::new(self.agent_channel().await)
     }
 
+    /// The robot transcript agent-service stored with a ticket, read from its store.
+    pub async fn transcript(&self, ticket_id: &str) -> Vec<agent_service::domain::TranscriptLine> {
+        use agent_service::store::TicketStore;
+        self.db
+            .store
+            .transcript(ticket_id)
+            .await
+            .expect("the store answers")
+    }
+
     /// Stops both services and removes the test database.
     pub async fn stop(self) {
         self.stack.stop().await.expect("both services stop cleanly");

@@ -6,100 +6,12 @@ use std::time::Duration;
 
 use honeydesk::{
     TestApp,
+    chat::Chat,
     testing::{Options, authed},
 };
-use honeydesk_proto::bot::v1::{
-    self as pb, conversation_service_client::ConversationServiceClient,
-};
+use honeydesk_proto::bot::v1 as pb;
 use server_kit::Role;
-use tonic::{Code, transport::Channel};
-
-/// A shopper's conversation with the robot.
-struct Chat {
-    client: ConversationServiceClient<Channel>,
-    token: String,
-    session: String,
-    sent: u32,
-}
-
-impl Chat {
-    async fn open(
-        app: &TestApp,
-        user: &str,
-        role: Role,
-        entrance: pb::Entrance,
-    ) -> (Self, pb::StartSessionResponse) {
-        let token = app.token(user, role);
-        let mut client = app.conversation().await;
-        let started = client
-            .start_session(authed(
-                pb::StartSessionRequest {
-                    entrance: entrance as i32,
-                    language: pb::Language::Unspecified as i32,
-                },
-                &token,
-            ))
-            .await
-            .expect("session starts")
-            .into_inner();
-        let session = started.session.clone().unwrap().session_id;
-        (
-            Self {
-                client,
-                token,
-                session,
-                sent: 0,
-            },
-            started,
-        )
-    }
-
-    async fn consumer(app: &TestApp) -> Self {
-        Self::open(app, "shopper-1", Role::Consumer, pb::Entrance::Consumer)
-            .await
-            .0
-    }
-
-    async fn try_say(&mut self, text: &str) -> Result<pb::SendMessageResponse, tonic::Status> {
-        self.sent += 1;
-        let id = format!("m{}", self.sent);
-        self.say_with_id(&id, text).await
-    }
-
-    async fn say_with_id(
-        &mut self,
-        id: &str,
-        text: &str,
-    ) -> Result<pb::SendMessageResponse, tonic::Status> {
-        self.client
-            .send_message(authed(
-                pb::SendMessageRequest {
-                    session_id: self.session.clone(),
-                    client_message_id: id.into(),
-                    text: text.into(),
-                },
-                &self.token,
-            ))
-            .await
-            .map(|r| r.into_inner())
-    }
-
-    async fn say(&mut self, text: &str) -> pb::BotReply {
-        self.try_say(text).await.expect("a reply").reply.unwrap()
-    }
-
-    async fn request_agent(&mut self) -> Result<pb::RequestAgentResponse, tonic::Status> {
-        self.client
-            .request_agent(authed(
-                pb::RequestAgentRequest {
-                    session_id: self.session.clone(),
-                },
-                &self.token,
-            ))
-            .await
-            .map(|r| r.into_inner())
-    }
-}
+use tonic::Code;
 
 fn intent(reply: &pb::BotReply) -> (String, i32) {
     let i = reply.intent.clone().expect("an intent on every answer");

@@ -1,6 +1,6 @@
 //! Handing a session to a person, once that option is on offer, and leaving the queue.
 
-use super::{BotError, Engine, turn::closed_error};
+use super::{BotError, Brain, Engine, turn::closed_error};
 use crate::{
     handoff::{Escalation, HandoffError, QueuePlace},
     session::{Session, SessionState},
@@ -19,19 +19,33 @@ pub struct Handoff {
 }
 
 impl Engine {
-    /// Queues the session for a person. Asking again while queued returns the same place.
+    /// Queues the session for a person. Asking again while queued returns the
+    /// current place of the same ticket.
     pub async fn request_agent(&self, user: &str, session_id: &str) -> Result<Handoff, BotError> {
         let mut session = self.owned(user, session_id).await?;
         let brain = self.brain();
         let language = session_language(&session);
-        match session.state {
-            SessionState::Closed => return Err(closed_error(&session)),
-            SessionState::Queued | SessionState::WithAgent => {
+        match (session.state, session.ticket_id.clone()) {
+            (SessionState::Closed, _) => return Err(closed_error(&session)),
+            (SessionState::Queued, Some(ticket)) => {
+                let place = self
+                    .desk
+                    .place(&ticket, &session.user_id)
+                    .await
+                    .map_err(|e| unreachable_error(&brain, language, &self.settings.hotline, e))?;
+                let notice = brain.queued_notice(language, place.position);
+                return Ok(Handoff {
+                    session: session.clone(),
+                    place,
+                    notice,
+                });
+            }
+            (SessionState::Queued | SessionState::WithAgent, _) => {
                 return Err(BotError::WrongState(format!(
-                    "session {session_id} is already with the human service"
+                    "session {session_id} is already with a person"
                 )));
             }
-            SessionState::Bot => {}
+            (SessionState::Bot, _) => {}
         }
         if !session.agent_offered {
             return Err(BotError::WrongState(brain.ask_problem(language)));
@@ -53,15 +67,11 @@ impl Engine {
             session_id: session.id.clone(),
             transcript: session.transcript.clone(),
         };
-        let place = self.desk.escalate(&escalation).await.map_err(|e| {
-            let advice = brain.agent_unreachable(language, &self.settings.hotline);
-            match e {
-                HandoffError::Timeout(_) => BotError::AgentTimeout(advice),
-                HandoffError::Unavailable(_) | HandoffError::Refused(_) => {
-                    BotError::AgentUnavailable(advice)
-                }
-            }
-        })?;
+        let place = self
+            .desk
+            .escalate(&escalation)
+            .await
+            .map_err(|e| unreachable_error(&brain, language, &self.settings.hotline, e))?;
         session.state = SessionState::Queued;
         session.ticket_id = Some(place.ticket_id.clone());
         session.last_activity = self.now();
@@ -93,6 +103,22 @@ impl Engine {
         session.ticket_id = None;
         session.last_activity = self.now();
         Ok(session.clone())
+    }
+}
+
+/// UNAVAILABLE or DEADLINE_EXCEEDED with what the customer can do instead.
+fn unreachable_error(
+    brain: &Brain,
+    language: Language,
+    hotline: &str,
+    e: HandoffError,
+) -> BotError {
+    let advice = brain.agent_unreachable(language, hotline);
+    match e {
+        HandoffError::Timeout(_) => BotError::AgentTimeout(advice),
+        HandoffError::Unavailable(_) | HandoffError::Refused(_) => {
+            BotError::AgentUnavailable(advice)
+        }
     }
 }
 

@@ -181,19 +181,22 @@ impl HumanDesk for AgentServiceClient {
                 async move { client.create_ticket(request).await }
             })
             .await?;
-        let ticket = response.ticket.ok_or_else(|| {
-            HandoffError::Refused("CreateTicket answered without a ticket".into())
-        })?;
-        let status = response.queue_status.unwrap_or_default();
-        Ok(QueuePlace {
-            ticket_id: ticket.ticket_id,
-            position: status.position,
-            estimated_wait: status
-                .estimated_wait
-                .as_ref()
-                .and_then(server_kit::time::from_duration)
-                .unwrap_or_default(),
-        })
+        queue_place(response.ticket, response.queue_status)
+    }
+
+    async fn place(&self, ticket_id: &str, customer_id: &str) -> Result<QueuePlace, HandoffError> {
+        let message = pb::GetTicketRequest {
+            ticket_id: ticket_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+        };
+        let response = self
+            .idempotent("ticket lookup", || {
+                let request = self.request(message.clone());
+                let mut client = self.client();
+                async move { client.get_ticket(request).await }
+            })
+            .await?;
+        queue_place(response.ticket, response.queue_status)
     }
 
     async fn cancel(&self, ticket_id: &str, customer_id: &str) -> Result<(), HandoffError> {
@@ -209,6 +212,25 @@ impl HumanDesk for AgentServiceClient {
         .await
         .map(|_| ())
     }
+}
+
+/// The place a ticket answer describes.
+fn queue_place(
+    ticket: Option<pb::Ticket>,
+    status: Option<pb::QueueStatus>,
+) -> Result<QueuePlace, HandoffError> {
+    let ticket = ticket
+        .ok_or_else(|| HandoffError::Refused("agent-service answered without a ticket".into()))?;
+    let status = status.unwrap_or_default();
+    Ok(QueuePlace {
+        ticket_id: ticket.ticket_id,
+        position: status.position,
+        estimated_wait: status
+            .estimated_wait
+            .as_ref()
+            .and_then(server_kit::time::from_duration)
+            .unwrap_or_default(),
+    })
 }
 
 /// A shared handle, as the engine takes it.

@@ -63,6 +63,8 @@ pub enum HandoffError {
 pub trait HumanDesk: Send + Sync + 'static {
     /// Queues a conversation for a person; idempotent by key.
     async fn escalate(&self, escalation: &Escalation) -> Result<QueuePlace, HandoffError>;
+    /// Where the customer's ticket waits now (position 0 once it is with a person).
+    async fn place(&self, ticket_id: &str, customer_id: &str) -> Result<QueuePlace, HandoffError>;
     /// Takes the customer's ticket out of the queue (or ends the human conversation).
     async fn cancel(&self, ticket_id: &str, customer_id: &str) -> Result<(), HandoffError>;
 }

@@ -1,0 +1,139 @@
+//! Handing a conversation from the robot to the human side over real gRPC: the ticket
+//! agent-service stores carries the entrance, the skill of the last recognised problem,
+//! the intent and the whole robot transcript; asking twice does not queue twice.
+
+use honeydesk::{TestApp, chat::Chat, testing::authed};
+use honeydesk_proto::{
+    agent::v1::{self as agent_pb, ticket_service_client::TicketServiceClient},
+    bot::v1 as pb,
+};
+use server_kit::Role;
+use tonic::Code;
+
+/// The ticket as agent-service holds it, read with a service identity.
+async fn ticket(app: &TestApp, ticket_id: &str, customer: &str) -> agent_pb::GetTicketResponse {
+    TicketServiceClient::new(app.agent_channel().await)
+        .get_ticket(authed(
+            agent_pb::GetTicketRequest {
+                ticket_id: ticket_id.into(),
+                customer_id: customer.into(),
+            },
+            &app.token("bot-service", Role::Service),
+        ))
+        .await
+        .expect("the ticket exists in agent-service")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_consumer_hand_off_queues_a_ticket_with_skill_and_transcript() {
+    let app = TestApp::spawn().await;
+    let mut chat = Chat::named(&app, "shopper-7").await;
+    chat.say("你好").await;
+    let answer = chat.say("我要申请退款").await;
+    assert!(answer.agent_offered);
+
+    let handed = chat.request_agent().await.expect("queued for a person");
+    let session = handed.session.expect("the session");
+    assert_eq!(session.state, pb::SessionState::Queued as i32);
+    assert!(!session.ticket_id.is_empty());
+    assert_eq!(handed.queue_status.map(|q| q.position), Some(1));
+    assert!(!handed.notice.is_empty());
+
+    let stored = ticket(&app, &session.ticket_id, "shopper-7").await;
+    let t = stored.ticket.expect("a ticket");
+    assert_eq!(t.entrance, agent_pb::Entrance::Consumer as i32);
+    assert_eq!(t.skill, "aftersale", "the skill of aftersale.refund");
+    assert_eq!(t.intent, "aftersale.refund");
+    assert_eq!(t.bot_session_id, chat.session);
+    assert_eq!(t.status, agent_pb::TicketStatus::Queued as i32);
+    assert_eq!(stored.queue_status.map(|q| q.position), Some(1));
+
+    let transcript = app.transcript(&session.ticket_id).await;
+    let said: Vec<(&str, &str)> = transcript
+        .iter()
+        .map(|l| (l.sender.as_str(), l.text.as_str()))
+        .collect();
+    assert_eq!(said.len(), 5, "greeting + two turns: {said:?}");
+    assert_eq!(said[1], ("customer", "你好"));
+    assert_eq!(said[3], ("customer", "我要申请退款"));
+    assert_eq!(transcript[3].intent, "aftersale.refund");
+    assert_eq!(said[4], ("bot", answer.text.as_str()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_merchant_hand_off_goes_to_the_merchant_queues() {
+    let app = TestApp::spawn().await;
+    let (mut chat, _) = Chat::open(&app, "seller-3", Role::Merchant, pb::Entrance::Merchant).await;
+    assert_eq!(
+        chat.say("结算款什么时候到账").await.intent.unwrap().name,
+        "merchant.settlement"
+    );
+    let session = chat.request_agent().await.unwrap().session.unwrap();
+    let t = ticket(&app, &session.ticket_id, "seller-3")
+        .await
+        .ticket
+        .unwrap();
+    assert_eq!(t.entrance, agent_pb::Entrance::Merchant as i32);
+    assert_eq!(t.skill, "merchant_settlement");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn asking_for_a_person_twice_keeps_one_place_in_the_queue() {
+    let app = TestApp::spawn().await;
+    let mut chat = Chat::consumer(&app).await;
+    chat.say("我要申请退款").await;
+    let first = chat.request_agent().await.unwrap();
+    let again = chat.request_agent().await.unwrap();
+    assert_eq!(
+        first.session.as_ref().unwrap().ticket_id,
+        again.session.as_ref().unwrap().ticket_id
+    );
+    assert_eq!(again.queue_status.map(|q| q.position), Some(1));
+
+    // A second customer queues behind the first.
+    let mut other = Chat::named(&app, "shopper-2").await;
+    other.say("退款怎么申请").await;
+    let second = other.request_agent().await.unwrap();
+    assert_eq!(second.queue_status.map(|q| q.position), Some(2));
+
+    // Leaving the queue goes back to the robot, which answers again.
+    let left = chat
+        .client
+        .leave_queue(authed(
+            pb::LeaveQueueRequest {
+                session_id: chat.session.clone(),
+            },
+            &chat.token,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(left.state, pb::SessionState::Bot as i32);
+    let t = ticket(&app, &first.session.unwrap().ticket_id, "shopper-1")
+        .await
+        .ticket
+        .unwrap();
+    assert_eq!(t.status, agent_pb::TicketStatus::Closed as i32);
+    assert_eq!(t.close_reason, agent_pb::CloseReason::CustomerLeft as i32);
+    assert_eq!(
+        chat.say("我的快递到哪了").await.intent.unwrap().name,
+        "logistics.tracking"
+    );
+    let err = chat
+        .client
+        .leave_queue(authed(
+            pb::LeaveQueueRequest {
+                session_id: chat.session.clone(),
+            },
+            &chat.token,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    app.stop().await;
+}
