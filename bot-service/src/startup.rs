@@ -144,7 +144,10 @@ impl Application {
                 tokio::pin!(draining);
                 loop {
                     tokio::select! {
-                        _ = &mut draining => break,
+                        _ = &mut draining => {
+                            engine.stop();
+                            break;
+                        }
                         _ = ticker.tick() => {
                             let closed = engine.sweep().await;
                             if closed > 0 {

@@ -23,6 +23,9 @@ pub enum BotError {
     /// The session is in the wrong state (closed, timed out, not yet offered a person…).
     #[error("{0}")]
     WrongState(String),
+    /// The human side turned the input down; the message names the problem.
+    #[error("{0}")]
+    Rejected(String),
     /// agent-service could not be reached; the message says what the customer can do.
     #[error("{0}")]
     AgentUnavailable(String),

@@ -1,8 +1,8 @@
 //! Handing a session to a person, once that option is on offer, and leaving the queue.
 
-use super::{BotError, Brain, Engine, turn::closed_error};
+use super::{BotError, Engine, turn::closed_error};
 use crate::{
-    handoff::{Escalation, HandoffError, QueuePlace},
+    handoff::{Escalation, QueuePlace},
     session::{Session, SessionState},
     vocabulary::Language,
 };
@@ -32,7 +32,7 @@ impl Engine {
                     .desk
                     .place(&ticket, &session.user_id)
                     .await
-                    .map_err(|e| unreachable_error(&brain, language, &self.settings.hotline, e))?;
+                    .map_err(|e| self.human_side_error(&session, e))?;
                 let notice = brain.queued_notice(language, place.position);
                 return Ok(Handoff {
                     session: session.clone(),
@@ -65,16 +65,18 @@ impl Engine {
             reason: "customer asked for a person".to_owned(),
             intent,
             session_id: session.id.clone(),
-            transcript: session.transcript.clone(),
+            transcript: recent(&session.transcript).to_vec(),
         };
         let place = self
             .desk
             .escalate(&escalation)
             .await
-            .map_err(|e| unreachable_error(&brain, language, &self.settings.hotline, e))?;
-        session.state = SessionState::Queued;
-        session.ticket_id = Some(place.ticket_id.clone());
+            .map_err(|e| self.human_side_error(&session, e))?;
+        session.queue(place.ticket_id.clone());
         session.last_activity = self.now();
+        if let Some(cell) = self.registry.get(&session.id) {
+            self.follow(cell, place.ticket_id.clone(), session.user_id.clone());
+        }
         let notice = brain.queued_notice(language, place.position);
         Ok(Handoff {
             session: session.clone(),
@@ -99,31 +101,22 @@ impl Engine {
                     BotError::AgentUnavailable(format!("could not leave the queue, try again: {e}"))
                 })?;
         }
-        session.state = SessionState::Bot;
-        session.ticket_id = None;
+        session.back_to_bot();
         session.last_activity = self.now();
         Ok(session.clone())
     }
 }
 
-/// UNAVAILABLE or DEADLINE_EXCEEDED with what the customer can do instead.
-fn unreachable_error(
-    brain: &Brain,
-    language: Language,
-    hotline: &str,
-    e: HandoffError,
-) -> BotError {
-    let advice = brain.agent_unreachable(language, hotline);
-    match e {
-        HandoffError::Timeout(_) => BotError::AgentTimeout(advice),
-        HandoffError::Unavailable(_) | HandoffError::Refused(_) => {
-            BotError::AgentUnavailable(advice)
-        }
-    }
+/// Most transcript lines handed over (agent-service accepts up to 500).
+const HANDED_OVER_LINES: usize = 400;
+
+/// The latest lines of a transcript, as many as are handed over.
+fn recent(transcript: &[crate::session::TranscriptLine]) -> &[crate::session::TranscriptLine] {
+    &transcript[transcript.len().saturating_sub(HANDED_OVER_LINES)..]
 }
 
 /// The language of the customer's latest message (Chinese before any).
-fn session_language(session: &Session) -> Language {
+pub(super) fn session_language(session: &Session) -> Language {
     session
         .transcript
         .iter()

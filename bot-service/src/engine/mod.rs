@@ -5,6 +5,8 @@
 mod brain;
 mod error;
 mod handoff;
+mod notices;
+mod relay;
 pub mod stats;
 mod turn;
 
@@ -16,9 +18,10 @@ use std::{
 
 pub use brain::{Brain, ReloadInfo};
 pub use error::BotError;
+pub use relay::{CustomerEvent, CustomerEvents};
 use server_kit::clock::SharedClock;
-use tokio::sync::OwnedMutexGuard;
-pub use turn::TurnOutcome;
+use tokio::sync::{OwnedMutexGuard, watch};
+pub use turn::{TurnOutcome, TurnReply};
 
 use crate::{
     handoff::HumanDesk,
@@ -54,6 +57,8 @@ pub struct Engine {
     stats: stats::Stats,
     clock: SharedClock,
     desk: Arc<dyn HumanDesk>,
+    /// Set at shutdown: ticket followers and customer event streams end.
+    stop: watch::Sender<bool>,
 }
 
 impl Engine {
@@ -75,6 +80,7 @@ impl Engine {
             stats: stats::Stats::default(),
             clock,
             desk,
+            stop: watch::channel(false).0,
         })
     }
 

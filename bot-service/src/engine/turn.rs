@@ -16,8 +16,21 @@ const MAX_CLIENT_MESSAGE_ID: usize = 128;
 pub struct TurnOutcome {
     /// The session after the turn.
     pub session: Session,
-    /// The robot's reply.
-    pub reply: Reply,
+    /// The robot's reply, or word that a person got the message.
+    pub reply: TurnReply,
+}
+
+/// Who answers a turn.
+#[derive(Clone, Debug)]
+pub enum TurnReply {
+    /// The robot answered.
+    Bot(Reply),
+    /// The message went to the person (QUEUED or WITH_AGENT); their answer comes on the
+    /// session's event stream.
+    Relayed {
+        /// The message's sequence number in the ticket.
+        sequence: u64,
+    },
 }
 
 impl Engine {
@@ -35,16 +48,18 @@ impl Engine {
         let mut session = self.owned(user, session_id).await?;
         if let Some(reply) = session.answered(client_message_id) {
             return Ok(TurnOutcome {
-                reply: reply.clone(),
+                reply: TurnReply::Bot(reply.clone()),
                 session: session.clone(),
             });
         }
         match session.state {
             SessionState::Closed => return Err(closed_error(&session)),
             SessionState::Queued | SessionState::WithAgent => {
-                return Err(BotError::WrongState(format!(
-                    "session {session_id} is with the human service; messages to a person are not available yet"
-                )));
+                let sequence = self.relay(&mut session, client_message_id, text).await?;
+                return Ok(TurnOutcome {
+                    session: session.clone(),
+                    reply: TurnReply::Relayed { sequence },
+                });
             }
             SessionState::Bot => {}
         }
@@ -61,7 +76,7 @@ impl Engine {
         session.remember(client_message_id.to_owned(), reply.clone());
         Ok(TurnOutcome {
             session: session.clone(),
-            reply,
+            reply: TurnReply::Bot(reply),
         })
     }
 

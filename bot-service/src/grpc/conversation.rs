@@ -5,11 +5,14 @@ use std::{pin::Pin, sync::Arc};
 
 use honeydesk_proto::bot::v1::{self as pb, conversation_service_server::ConversationService};
 use server_kit::{Caller, Role, time::to_duration};
-use tokio_stream::Stream;
+use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
-use super::convert::{entrance_from_pb, language_from_pb, reply_to_pb, session_to_pb};
-use crate::{engine::Engine, vocabulary::Entrance};
+use super::convert::{entrance_from_pb, event_to_pb, language_from_pb, reply_to_pb, session_to_pb};
+use crate::{
+    engine::{Engine, TurnReply},
+    vocabulary::Entrance,
+};
 
 /// The conversation API over the engine.
 pub struct ConversationApi {
@@ -79,10 +82,14 @@ impl ConversationService for ConversationApi {
                 &m.text,
             )
             .await?;
+        let (reply, relayed) = match &outcome.reply {
+            TurnReply::Bot(reply) => (Some(reply_to_pb(reply)), false),
+            TurnReply::Relayed { .. } => (None, true),
+        };
         Ok(Response::new(pb::SendMessageResponse {
             session: Some(session_to_pb(&outcome.session)),
-            reply: Some(reply_to_pb(&outcome.reply)),
-            relayed: false,
+            reply,
+            relayed,
         }))
     }
 
@@ -154,12 +161,17 @@ impl ConversationService for ConversationApi {
         request: Request<pb::StreamSessionEventsRequest>,
     ) -> Result<Response<Self::StreamSessionEventsStream>, Status> {
         let caller = customer(&request, "follow a session")?;
-        self.engine
-            .get(&caller.subject, &request.get_ref().session_id)
+        let r = request.get_ref();
+        let events = self
+            .engine
+            .events(&caller.subject, &r.session_id, r.after_sequence)
             .await?;
-        Err(Status::unimplemented(
-            "the human-conversation event stream is not available yet",
-        ))
+        Ok(Response::new(Box::pin(events.map(|item| {
+            item.map(|e| pb::StreamSessionEventsResponse {
+                event: Some(event_to_pb(&e)),
+            })
+            .map_err(Status::from)
+        }))))
     }
 
     async fn rate_reply(
@@ -179,11 +191,10 @@ impl ConversationService for ConversationApi {
         request: Request<pb::RateAgentRequest>,
     ) -> Result<Response<pb::RateAgentResponse>, Status> {
         let caller = customer(&request, "rate agents")?;
+        let r = request.get_ref();
         self.engine
-            .get(&caller.subject, &request.get_ref().session_id)
+            .rate_agent(&caller.subject, &r.session_id, r.score, &r.comment)
             .await?;
-        Err(Status::unimplemented(
-            "rating human agents is not available yet",
-        ))
+        Ok(Response::new(pb::RateAgentResponse {}))
     }
 }

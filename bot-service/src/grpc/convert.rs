@@ -4,7 +4,8 @@ use honeydesk_proto::bot::v1 as pb;
 use server_kit::time::{to_duration, to_timestamp};
 
 use crate::{
-    engine::BotError,
+    engine::{BotError, CustomerEvent},
+    handoff::{AgentCard, HumanClose, HumanEventKind},
     session::{CloseReason, Reply, Session, SessionState},
     vocabulary::{Entrance, IntentKind, Language},
 };
@@ -70,7 +71,11 @@ pub fn session_to_pb(s: &Session) -> pb::Session {
         last_activity_at: Some(to_timestamp(s.last_activity)),
         idle_timeout: Some(to_duration(s.idle_timeout)),
         agent_offered: s.agent_offered,
-        ticket_id: s.ticket_id.clone().unwrap_or_default(),
+        ticket_id: s
+            .ticket_id
+            .clone()
+            .or_else(|| s.last_ticket.clone())
+            .unwrap_or_default(),
         close_reason: match s.close_reason {
             None => pb::CloseReason::Unspecified,
             Some(CloseReason::CustomerEnded) => pb::CloseReason::CustomerEnded,
@@ -110,5 +115,62 @@ pub fn reply_to_pb(r: &Reply) -> pb::BotReply {
             .collect(),
         agent_offered: r.agent_offered,
         created_at: Some(to_timestamp(r.at)),
+    }
+}
+
+fn card_to_pb(card: &AgentCard) -> pb::AgentCard {
+    pb::AgentCard {
+        work_number: card.work_number.clone(),
+        display_name: card.display_name.clone(),
+    }
+}
+
+/// A human-side event as the customer's stream carries it.
+pub fn event_to_pb(e: &CustomerEvent) -> pb::SessionEvent {
+    use pb::session_event::Kind;
+    let kind = match &e.event.kind {
+        HumanEventKind::QueueStatus {
+            position,
+            estimated_wait,
+        } => Kind::QueueStatus(pb::QueueStatus {
+            position: *position,
+            estimated_wait: Some(to_duration(*estimated_wait)),
+        }),
+        HumanEventKind::AgentJoined(card) => Kind::AgentJoined(pb::AgentJoined {
+            agent: Some(card_to_pb(card)),
+            notice: e.notice.clone(),
+        }),
+        HumanEventKind::AgentMessage {
+            message_id,
+            text,
+            agent,
+        } => Kind::AgentMessage(pb::AgentMessage {
+            message_id: message_id.clone(),
+            text: text.clone(),
+            agent: agent.as_ref().map(card_to_pb),
+        }),
+        HumanEventKind::CustomerMessage { message_id, text } => {
+            Kind::CustomerMessage(pb::CustomerMessage {
+                message_id: message_id.clone(),
+                text: text.clone(),
+            })
+        }
+        HumanEventKind::Transferred { .. } => Kind::Transferred(pb::Transferred {
+            notice: e.notice.clone(),
+        }),
+        HumanEventKind::Closed { reason, notice } => Kind::Closed(pb::HumanConversationClosed {
+            notice: if notice.is_empty() {
+                e.notice.clone()
+            } else {
+                format!("{notice} {}", e.notice)
+            },
+            back_to_bot: *reason == HumanClose::ReturnedToBot,
+            can_rate: *reason != HumanClose::CustomerLeft,
+        }),
+    };
+    pb::SessionEvent {
+        sequence: e.event.sequence,
+        at: Some(to_timestamp(e.event.at)),
+        kind: Some(kind),
     }
 }

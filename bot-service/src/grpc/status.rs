@@ -8,6 +8,7 @@ impl From<BotError> for Status {
     fn from(e: BotError) -> Self {
         match e {
             BotError::Invalid { .. } => Status::invalid_argument(e.to_string()),
+            BotError::Rejected(m) => Status::invalid_argument(m),
             BotError::NotFound(m) => Status::not_found(m),
             BotError::Forbidden(m) => Status::permission_denied(m),
             BotError::WrongState(m) => Status::failed_precondition(m),

@@ -15,15 +15,19 @@ use honeydesk_proto::agent::v1::{self as pb, ticket_service_client::TicketServic
 use server_kit::{
     Hs256Tokens, Role,
     request_id::{self, REQUEST_ID},
-    time::to_timestamp,
 };
 use tonic::{
     Code, Request, Status,
     transport::{Channel, Endpoint},
 };
 
-use super::{Escalation, HandoffError, HumanDesk, QueuePlace};
-use crate::{config::AgentLinkSettings, session::Speaker, vocabulary::Entrance};
+use tokio_stream::StreamExt;
+
+use super::{
+    Escalation, HandoffError, HumanDesk, HumanEvents, QueuePlace, Rejection,
+    wire::{escalation_to_pb, event_from_pb, queue_place},
+};
+use crate::config::AgentLinkSettings;
 
 /// The service identity bot-service presents to agent-service.
 pub const SERVICE_SUBJECT: &str = "bot-service";
@@ -133,40 +137,17 @@ fn classify(status: Status, deadline: Duration) -> HandoffError {
         }
         Code::DeadlineExceeded => HandoffError::Timeout(deadline),
         Code::Cancelled if status.message().contains("Timeout") => HandoffError::Timeout(deadline),
+        Code::InvalidArgument | Code::OutOfRange => {
+            HandoffError::Rejected(Rejection::Invalid, status.message().to_owned())
+        }
+        Code::NotFound => HandoffError::Rejected(Rejection::NotFound, status.message().to_owned()),
+        Code::PermissionDenied => {
+            HandoffError::Rejected(Rejection::Forbidden, status.message().to_owned())
+        }
+        Code::FailedPrecondition | Code::AlreadyExists => {
+            HandoffError::Rejected(Rejection::WrongState, status.message().to_owned())
+        }
         _ => HandoffError::Refused(format!("{:?}: {}", status.code(), status.message())),
-    }
-}
-
-fn entrance_to_pb(e: Entrance) -> pb::Entrance {
-    match e {
-        Entrance::Consumer => pb::Entrance::Consumer,
-        Entrance::Merchant => pb::Entrance::Merchant,
-    }
-}
-
-fn escalation_to_pb(e: &Escalation) -> pb::CreateTicketRequest {
-    pb::CreateTicketRequest {
-        idempotency_key: e.idempotency_key.clone(),
-        customer_id: e.customer_id.clone(),
-        entrance: entrance_to_pb(e.entrance) as i32,
-        skill: e.skill.clone(),
-        priority: e.priority,
-        reason: e.reason.clone(),
-        intent: e.intent.clone(),
-        bot_session_id: e.session_id.clone(),
-        transcript: e
-            .transcript
-            .iter()
-            .map(|line| pb::TranscriptEntry {
-                sender: match line.speaker {
-                    Speaker::Customer => pb::Sender::Customer,
-                    Speaker::Bot => pb::Sender::Bot,
-                } as i32,
-                text: line.text.clone(),
-                at: Some(to_timestamp(line.at)),
-                intent: line.intent.clone().unwrap_or_default(),
-            })
-            .collect(),
     }
 }
 
@@ -212,25 +193,78 @@ impl HumanDesk for AgentServiceClient {
         .await
         .map(|_| ())
     }
-}
 
-/// The place a ticket answer describes.
-fn queue_place(
-    ticket: Option<pb::Ticket>,
-    status: Option<pb::QueueStatus>,
-) -> Result<QueuePlace, HandoffError> {
-    let ticket = ticket
-        .ok_or_else(|| HandoffError::Refused("agent-service answered without a ticket".into()))?;
-    let status = status.unwrap_or_default();
-    Ok(QueuePlace {
-        ticket_id: ticket.ticket_id,
-        position: status.position,
-        estimated_wait: status
-            .estimated_wait
-            .as_ref()
-            .and_then(server_kit::time::from_duration)
-            .unwrap_or_default(),
-    })
+    async fn relay(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        client_message_id: &str,
+        text: &str,
+    ) -> Result<u64, HandoffError> {
+        let message = pb::SendCustomerMessageRequest {
+            ticket_id: ticket_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+            client_message_id: client_message_id.to_owned(),
+            text: text.to_owned(),
+        };
+        // Idempotent: agent-service stores a client message id once.
+        self.idempotent("customer message", || {
+            let request = self.request(message.clone());
+            let mut client = self.client();
+            async move { client.send_customer_message(request).await }
+        })
+        .await
+        .map(|r| r.sequence)
+    }
+
+    async fn follow(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        after_sequence: u64,
+    ) -> Result<HumanEvents, HandoffError> {
+        let message = pb::WatchTicketRequest {
+            ticket_id: ticket_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+            after_sequence,
+        };
+        let deadline = self.deadline;
+        let stream = self
+            .idempotent("ticket watch", || {
+                // The deadline bounds opening the stream, not how long it stays open.
+                let mut request = self.request(message.clone());
+                request.set_timeout(Duration::from_secs(365 * 24 * 3600));
+                let mut client = self.client();
+                async move { client.watch_ticket(request).await }
+            })
+            .await?;
+        Ok(Box::pin(stream.filter_map(move |item| match item {
+            Ok(response) => event_from_pb(response.event).transpose(),
+            Err(status) => Some(Err(classify(status, deadline))),
+        })))
+    }
+
+    async fn rate(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        score: u32,
+        comment: &str,
+    ) -> Result<(), HandoffError> {
+        let message = pb::RateTicketRequest {
+            ticket_id: ticket_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+            score,
+            comment: comment.to_owned(),
+        };
+        self.idempotent("agent rating", || {
+            let request = self.request(message.clone());
+            let mut client = self.client();
+            async move { client.rate_ticket(request).await }
+        })
+        .await
+        .map(|_| ())
+    }
 }
 
 /// A shared handle, as the engine takes it.

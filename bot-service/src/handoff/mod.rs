@@ -3,10 +3,14 @@
 //! real implementation over agent-service's `TicketService`.
 
 pub mod client;
+mod events;
+mod wire;
 
-use std::time::Duration;
+use std::{pin::Pin, time::Duration};
 
 use async_trait::async_trait;
+pub use events::{AgentCard, HumanClose, HumanEvent, HumanEventKind};
+use tokio_stream::Stream;
 
 use crate::{session::TranscriptLine, vocabulary::Entrance};
 
@@ -56,7 +60,27 @@ pub enum HandoffError {
     /// agent-service refused the request (a bug or a contract mismatch).
     #[error("agent-service refused the request: {0}")]
     Refused(String),
+    /// agent-service turned the customer's request down for a reason the customer can
+    /// act on (bad input, wrong state, unknown or someone else's ticket).
+    #[error("{1}")]
+    Rejected(Rejection, String),
 }
+
+/// Why agent-service turned a request down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// The input is bad (too long, out of range).
+    Invalid,
+    /// The ticket is unknown.
+    NotFound,
+    /// The ticket is someone else's.
+    Forbidden,
+    /// The ticket is in the wrong state (closed, already rated).
+    WrongState,
+}
+
+/// The events of a ticket, in sequence order, as they happen.
+pub type HumanEvents = Pin<Box<dyn Stream<Item = Result<HumanEvent, HandoffError>> + Send>>;
 
 /// The human side, as the conversation engine sees it.
 #[async_trait]
@@ -67,4 +91,28 @@ pub trait HumanDesk: Send + Sync + 'static {
     async fn place(&self, ticket_id: &str, customer_id: &str) -> Result<QueuePlace, HandoffError>;
     /// Takes the customer's ticket out of the queue (or ends the human conversation).
     async fn cancel(&self, ticket_id: &str, customer_id: &str) -> Result<(), HandoffError>;
+    /// Passes a customer message to the person (stored before this returns); a retry
+    /// with the same `client_message_id` is stored once. Returns its sequence number.
+    async fn relay(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        client_message_id: &str,
+        text: &str,
+    ) -> Result<u64, HandoffError>;
+    /// The ticket's events after `after_sequence` (replayed from the store), then live.
+    async fn follow(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        after_sequence: u64,
+    ) -> Result<HumanEvents, HandoffError>;
+    /// The customer's 1-5 rating of the person who served a closed ticket.
+    async fn rate(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        score: u32,
+        comment: &str,
+    ) -> Result<(), HandoffError>;
 }

@@ -5,12 +5,19 @@ pub mod registry;
 
 use std::{
     collections::{HashMap, VecDeque},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, SystemTime},
 };
 
-pub use registry::Registry;
+pub use registry::{Registry, SessionCell};
 
-use crate::vocabulary::{Entrance, Language};
+use crate::{
+    handoff::AgentCard,
+    vocabulary::{Entrance, Language},
+};
 
 /// Where a session stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,8 +142,16 @@ pub struct Session {
     pub last_problem: Option<(String, String)>,
     /// The robot conversation so far.
     pub transcript: Vec<TranscriptLine>,
-    /// The ticket in agent-service after hand-off.
+    /// The ticket in agent-service while queued or with a person.
     pub ticket_id: Option<String>,
+    /// The latest ticket, kept after it closes (for rating the person).
+    pub last_ticket: Option<String>,
+    /// The person serving the customer now.
+    pub agent: Option<AgentCard>,
+    /// The last stored event of the ticket applied to this session.
+    pub last_sequence: u64,
+    /// Open customer event streams; a customer watching the queue is not idle.
+    pub watchers: Arc<AtomicUsize>,
     /// Replies by client message id, oldest first, for idempotent retries.
     answered: VecDeque<(String, Reply)>,
     /// Intent of each reply, for ratings.
@@ -169,16 +184,42 @@ impl Session {
             last_problem: None,
             transcript: Vec::new(),
             ticket_id: None,
+            last_ticket: None,
+            agent: None,
+            last_sequence: 0,
+            watchers: Arc::default(),
             answered: VecDeque::new(),
             reply_intents: HashMap::new(),
             ratings: HashMap::new(),
         }
     }
 
-    /// Whether the idle limit has passed at `now` (open sessions only).
+    /// Whether the idle limit has passed at `now`. Only a session with the robot, or
+    /// waiting in a queue nobody watches, idles out: once a person serves the customer,
+    /// agent-service's idle rule decides and the session follows it.
     pub fn is_idle(&self, now: SystemTime) -> bool {
-        self.state != SessionState::Closed
-            && now.duration_since(self.last_activity).unwrap_or_default() >= self.idle_timeout
+        let counts = match self.state {
+            SessionState::Bot => true,
+            SessionState::Queued => self.watchers.load(Ordering::Relaxed) == 0,
+            SessionState::WithAgent | SessionState::Closed => false,
+        };
+        counts && now.duration_since(self.last_activity).unwrap_or_default() >= self.idle_timeout
+    }
+
+    /// Hands the session to `ticket` (QUEUED).
+    pub fn queue(&mut self, ticket: String) {
+        self.state = SessionState::Queued;
+        self.last_ticket = Some(ticket.clone());
+        self.ticket_id = Some(ticket);
+        self.last_sequence = 0;
+        self.agent = None;
+    }
+
+    /// Back to the robot, with the conversation so far kept.
+    pub fn back_to_bot(&mut self) {
+        self.state = SessionState::Bot;
+        self.ticket_id = None;
+        self.agent = None;
     }
 
     /// Moves to CLOSED with `reason` (no-op when already closed).
@@ -186,6 +227,8 @@ impl Session {
         if self.state != SessionState::Closed {
             self.state = SessionState::Closed;
             self.close_reason = Some(reason);
+            self.ticket_id = None;
+            self.agent = None;
         }
     }
 

@@ -1,0 +1,380 @@
+//! The conversation once a person is involved: the customer's messages relayed to the
+//! agent, the ticket followed so the session moves QUEUED → WITH_AGENT → BOT or CLOSED
+//! as agent-service reports, the customer's event stream, and rating the person.
+
+use std::{
+    pin::Pin,
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
+
+use tokio::sync::{mpsc, watch};
+use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
+
+use super::{BotError, Engine, handoff::session_language, notices, turn::closed_error};
+use crate::{
+    handoff::{HandoffError, HumanClose, HumanDesk, HumanEvent, HumanEventKind, Rejection},
+    session::{CloseReason, Session, SessionCell, SessionState},
+};
+
+/// Longest pause between attempts to re-open a dropped ticket stream.
+const MAX_FOLLOW_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Highest accepted agent rating.
+const MAX_SCORE: u32 = 5;
+
+/// Longest rating comment, in characters.
+const MAX_COMMENT_CHARS: usize = 500;
+
+/// One event for the customer, with the sentence to show them.
+#[derive(Clone, Debug)]
+pub struct CustomerEvent {
+    /// What happened on the human side.
+    pub event: HumanEvent,
+    /// What to show the customer, in their language.
+    pub notice: String,
+}
+
+/// The customer's event stream.
+pub type CustomerEvents = Pin<Box<dyn Stream<Item = Result<CustomerEvent, BotError>> + Send>>;
+
+impl Engine {
+    /// Passes a message to the person (QUEUED or WITH_AGENT sessions); returns its
+    /// sequence number in the ticket. Retries with the same id are stored once.
+    pub(super) async fn relay(
+        &self,
+        session: &mut Session,
+        client_message_id: &str,
+        text: &str,
+    ) -> Result<u64, BotError> {
+        let ticket = session
+            .ticket_id
+            .clone()
+            .ok_or_else(|| closed_error(session))?;
+        let sequence = self
+            .desk
+            .relay(&ticket, &session.user_id, client_message_id, text)
+            .await
+            .map_err(|e| self.human_side_error(session, e))?;
+        session.last_activity = self.now();
+        Ok(sequence)
+    }
+
+    /// The session's human-side events after `after_sequence`, then live, until the
+    /// human conversation ends or the service stops.
+    pub async fn events(
+        &self,
+        user: &str,
+        session_id: &str,
+        after_sequence: u64,
+    ) -> Result<CustomerEvents, BotError> {
+        let session = self.owned(user, session_id).await?;
+        let Some(ticket) = session.ticket_id.clone().or(session.last_ticket.clone()) else {
+            return Err(BotError::WrongState(format!(
+                "session {session_id} is with the robot; its event stream follows a conversation with a person, so ask for one first"
+            )));
+        };
+        let mut upstream = self
+            .desk
+            .follow(&ticket, &session.user_id, after_sequence)
+            .await
+            .map_err(|e| self.human_side_error(&session, e))?;
+        let language = session_language(&session);
+        let watchers = session.watchers.clone();
+        drop(session);
+        let mut stop = self.stop.subscribe();
+        let (tx, rx) = mpsc::channel(32);
+        watchers.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            loop {
+                let item = tokio::select! {
+                    item = upstream.next() => item,
+                    () = stopped(&mut stop) => break,
+                    () = tx.closed() => break,
+                };
+                let Some(item) = item else { break };
+                let last = matches!(
+                    item,
+                    Ok(HumanEvent {
+                        kind: HumanEventKind::Closed { .. },
+                        ..
+                    }) | Err(_)
+                );
+                let out = item
+                    .map(|event| CustomerEvent {
+                        notice: notices::for_event(language, &event.kind),
+                        event,
+                    })
+                    .map_err(|e| BotError::AgentUnavailable(e.to_string()));
+                if tx.send(out).await.is_err() || last {
+                    break;
+                }
+            }
+            watchers.fetch_sub(1, Ordering::Relaxed);
+        });
+        Ok(Box::pin(ReceiverStream::new(rx)))
+    }
+
+    /// The customer's 1-5 rating of the person who served the session's latest ticket.
+    pub async fn rate_agent(
+        &self,
+        user: &str,
+        session_id: &str,
+        score: u32,
+        comment: &str,
+    ) -> Result<(), BotError> {
+        if !(1..=MAX_SCORE).contains(&score) {
+            return Err(BotError::invalid("score", "must be 1 to 5"));
+        }
+        if comment.chars().count() > MAX_COMMENT_CHARS {
+            return Err(BotError::invalid(
+                "comment",
+                format!("must be at most {MAX_COMMENT_CHARS} characters"),
+            ));
+        }
+        let session = self.owned(user, session_id).await?;
+        let Some(ticket) = session.last_ticket.clone() else {
+            return Err(BotError::WrongState(format!(
+                "session {session_id} has not been served by a person, so there is nobody to rate"
+            )));
+        };
+        self.desk
+            .rate(&ticket, &session.user_id, score, comment)
+            .await
+            .map_err(|e| self.human_side_error(&session, e))
+    }
+
+    /// Follows `ticket` in the background so the session's state tracks it.
+    pub(super) fn follow(&self, cell: SessionCell, ticket: String, customer: String) {
+        let desk = self.desk.clone();
+        let stop = self.stop.subscribe();
+        tokio::spawn(follow_ticket(desk, cell, ticket, customer, stop));
+    }
+
+    /// Stops following tickets and ends customer event streams (shutdown).
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// A failure on the human side, as the customer should hear it.
+    pub(super) fn human_side_error(&self, session: &Session, e: HandoffError) -> BotError {
+        match e {
+            HandoffError::Rejected(Rejection::Invalid, m) => BotError::Rejected(m),
+            HandoffError::Rejected(Rejection::NotFound, m) => BotError::NotFound(m),
+            HandoffError::Rejected(Rejection::Forbidden, m) => BotError::Forbidden(m),
+            HandoffError::Rejected(Rejection::WrongState, m) => BotError::WrongState(m),
+            other => {
+                let advice = self
+                    .brain()
+                    .agent_unreachable(session_language(session), &self.settings.hotline);
+                match other {
+                    HandoffError::Timeout(_) => BotError::AgentTimeout(advice),
+                    _ => BotError::AgentUnavailable(advice),
+                }
+            }
+        }
+    }
+}
+
+/// Resolves once `stop` says so (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopping| *stopping).await;
+}
+
+/// Keeps a session in step with its ticket: re-opens the stream after a drop, from the
+/// last applied sequence, until the ticket closes or stops being the session's.
+async fn follow_ticket(
+    desk: Arc<dyn HumanDesk>,
+    cell: SessionCell,
+    ticket: String,
+    customer: String,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let after = {
+            let session = cell.lock().await;
+            if session.ticket_id.as_deref() != Some(ticket.as_str()) {
+                return;
+            }
+            session.last_sequence
+        };
+        let opened = tokio::select! {
+            opened = desk.follow(&ticket, &customer, after) => opened,
+            () = stopped(&mut stop) => return,
+        };
+        match opened {
+            Ok(mut events) => loop {
+                let item = tokio::select! {
+                    item = events.next() => item,
+                    () = stopped(&mut stop) => return,
+                };
+                match item {
+                    Some(Ok(event)) => {
+                        backoff = Duration::from_millis(100);
+                        if !apply(&mut *cell.lock().await, &ticket, &event) {
+                            return;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, %ticket, "ticket stream broke; re-opening");
+                        break;
+                    }
+                    None => break,
+                }
+            },
+            Err(HandoffError::Rejected(why, message)) => {
+                tracing::warn!(?why, %message, %ticket, "cannot follow the ticket");
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, %ticket, "cannot reach the ticket; retrying"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            () = stopped(&mut stop) => return,
+        }
+        backoff = (backoff * 2).min(MAX_FOLLOW_BACKOFF);
+    }
+}
+
+/// Applies one ticket event to the session; false once there is nothing more to follow.
+pub(super) fn apply(session: &mut Session, ticket: &str, event: &HumanEvent) -> bool {
+    if session.ticket_id.as_deref() != Some(ticket) {
+        return false;
+    }
+    if event.sequence > 0 {
+        if event.sequence <= session.last_sequence {
+            return true;
+        }
+        session.last_sequence = event.sequence;
+    }
+    match &event.kind {
+        HumanEventKind::AgentJoined(card) => {
+            session.state = SessionState::WithAgent;
+            session.agent = Some(card.clone());
+        }
+        HumanEventKind::Transferred { .. } => {
+            session.state = SessionState::Queued;
+            session.agent = None;
+        }
+        HumanEventKind::Closed { reason, .. } => {
+            match reason {
+                HumanClose::ReturnedToBot => session.back_to_bot(),
+                HumanClose::Resolved => session.close(CloseReason::Resolved),
+                HumanClose::CustomerIdle => session.close(CloseReason::IdleTimeout),
+                HumanClose::CustomerLeft => session.close(CloseReason::CustomerEnded),
+            }
+            return false;
+        }
+        HumanEventKind::QueueStatus { .. }
+        | HumanEventKind::AgentMessage { .. }
+        | HumanEventKind::CustomerMessage { .. } => {}
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::{handoff::AgentCard, vocabulary::Entrance};
+
+    fn queued() -> Session {
+        let mut s = Session::new(
+            "s-1".into(),
+            "u-1".into(),
+            Entrance::Consumer,
+            SystemTime::UNIX_EPOCH,
+            Duration::from_secs(600),
+        );
+        s.queue("t-1".into());
+        s
+    }
+
+    fn event(sequence: u64, kind: HumanEventKind) -> HumanEvent {
+        HumanEvent {
+            sequence,
+            at: SystemTime::UNIX_EPOCH,
+            kind,
+        }
+    }
+
+    fn joined() -> HumanEventKind {
+        HumanEventKind::AgentJoined(AgentCard {
+            work_number: "1024".into(),
+            display_name: "小美".into(),
+        })
+    }
+
+    fn closed(reason: HumanClose) -> HumanEventKind {
+        HumanEventKind::Closed {
+            reason,
+            notice: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_session_follows_its_ticket_and_skips_replayed_events() {
+        let mut s = queued();
+        assert!(apply(&mut s, "t-1", &event(2, joined())));
+        assert_eq!(s.state, SessionState::WithAgent);
+        assert_eq!(s.agent.as_ref().unwrap().work_number, "1024");
+        // A replayed older event changes nothing.
+        let transfer = HumanEventKind::Transferred { to_agent: None };
+        assert!(apply(&mut s, "t-1", &event(2, transfer.clone())));
+        assert_eq!(s.state, SessionState::WithAgent);
+        assert!(apply(&mut s, "t-1", &event(3, transfer)));
+        assert_eq!((s.state, s.last_sequence), (SessionState::Queued, 3));
+        assert!(!apply(
+            &mut s,
+            "t-1",
+            &event(5, closed(HumanClose::ReturnedToBot))
+        ));
+        assert_eq!(s.state, SessionState::Bot);
+        assert_eq!(s.ticket_id, None);
+        assert_eq!(s.last_ticket.as_deref(), Some("t-1"), "kept for rating");
+        // Events of a ticket that is no longer the session's are ignored.
+        assert!(!apply(&mut s, "t-1", &event(6, joined())));
+        assert_eq!(s.state, SessionState::Bot);
+    }
+
+    #[test]
+    fn each_close_reason_lands_the_session_where_the_customer_expects() {
+        for (reason, state, close) in [
+            (
+                HumanClose::Resolved,
+                SessionState::Closed,
+                Some(CloseReason::Resolved),
+            ),
+            (
+                HumanClose::CustomerIdle,
+                SessionState::Closed,
+                Some(CloseReason::IdleTimeout),
+            ),
+            (
+                HumanClose::CustomerLeft,
+                SessionState::Closed,
+                Some(CloseReason::CustomerEnded),
+            ),
+            (HumanClose::ReturnedToBot, SessionState::Bot, None),
+        ] {
+            let mut s = queued();
+            apply(&mut s, "t-1", &event(2, joined()));
+            assert!(!apply(&mut s, "t-1", &event(3, closed(reason))));
+            assert_eq!((s.state, s.close_reason), (state, close), "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn a_watched_queue_does_not_idle_out_but_a_with_agent_session_waits_for_agent_service() {
+        let mut s = queued();
+        let later = SystemTime::UNIX_EPOCH + Duration::from_secs(601);
+        assert!(s.is_idle(later));
+        s.watchers.fetch_add(1, Ordering::Relaxed);
+        assert!(!s.is_idle(later));
+        s.watchers.fetch_sub(1, Ordering::Relaxed);
+        apply(&mut s, "t-1", &event(2, joined()));
+        assert!(!s.is_idle(later));
+    }
+}
