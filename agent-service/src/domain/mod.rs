@@ -2,9 +2,12 @@
 //! that know nothing of gRPC or SQL.
 
 pub mod agent;
+pub mod complaint;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod intake;
+pub mod moderation;
 pub mod roster;
 pub mod ticket;
 pub mod vocabulary;

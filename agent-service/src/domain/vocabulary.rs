@@ -96,3 +96,6 @@ text_enum!(CloseReason {
     CustomerIdle => "customer_idle",
 });
 text_enum!(Sender { Customer => "customer", Bot => "bot", Agent => "agent", System => "system" });
+
+/// Lets other domain modules declare their own stored names the same way.
+pub(crate) use text_enum;

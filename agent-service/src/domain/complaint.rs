@@ -1,0 +1,290 @@
+//! Complaints against human agents: categories, the review workflow (RECEIVED →
+//! IN_REVIEW → RESOLVED | REJECTED, or WITHDRAWN before a decision), readable references,
+//! deadlines, and what a customer can do when not satisfied. The robot is never a party.
+
+use std::{
+    fmt,
+    str::FromStr,
+    time::{Duration, SystemTime},
+};
+
+use super::{AgentCard, DomainError, Entrance, vocabulary::text_enum};
+
+/// Shortest and longest description, in characters.
+pub const DESCRIPTION_CHARS: std::ops::RangeInclusive<usize> = 1..=2000;
+/// Longest outcome or audit note, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// What the complaint is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// Swearing, insults.
+    AbusiveLanguage,
+    /// Rude or dismissive.
+    RudeAttitude,
+    /// Told something false.
+    WrongInformation,
+    /// Left waiting, or no answer.
+    SlowOrNoResponse,
+    /// Anything else.
+    Other,
+}
+
+text_enum!(Category {
+    AbusiveLanguage => "abusive_language",
+    RudeAttitude => "rude_attitude",
+    WrongInformation => "wrong_information",
+    SlowOrNoResponse => "slow_or_no_response",
+    Other => "other",
+});
+
+/// Where a complaint stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ComplaintStatus {
+    /// Filed, not yet picked up.
+    Received,
+    /// A supervisor is looking into it.
+    InReview,
+    /// Upheld, with an outcome.
+    Resolved,
+    /// Not upheld, with the reason.
+    Rejected,
+    /// The customer took it back before a decision.
+    Withdrawn,
+}
+
+text_enum!(ComplaintStatus {
+    Received => "received",
+    InReview => "in_review",
+    Resolved => "resolved",
+    Rejected => "rejected",
+    Withdrawn => "withdrawn",
+});
+
+impl ComplaintStatus {
+    /// Whether a decision was made (the agent may now read it).
+    pub fn is_decided(self) -> bool {
+        matches!(self, ComplaintStatus::Resolved | ComplaintStatus::Rejected)
+    }
+
+    /// Whether nothing can change any more.
+    pub fn is_final(self) -> bool {
+        self.is_decided() || self == ComplaintStatus::Withdrawn
+    }
+
+    /// Whether a supervisor may move a complaint from `self` to `to`.
+    pub fn supervisor_may_move_to(self, to: ComplaintStatus) -> bool {
+        use ComplaintStatus::*;
+        matches!(
+            (self, to),
+            (Received, InReview)
+                | (Received | InReview, Resolved)
+                | (Received | InReview, Rejected)
+        )
+    }
+}
+
+/// The deadlines every complaint gets, from configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadlines {
+    /// From filing to being taken into review.
+    pub acknowledge_within: Duration,
+    /// From filing to a decision.
+    pub decide_within: Duration,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Self {
+            acknowledge_within: Duration::from_secs(24 * 3600),
+            decide_within: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// One status change, for the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Who (user id).
+    pub actor_id: String,
+    /// In which role.
+    pub actor_role: String,
+    /// When.
+    pub at: SystemTime,
+    /// From (None for the filing itself).
+    pub from: Option<ComplaintStatus>,
+    /// To.
+    pub to: ComplaintStatus,
+    /// Why.
+    pub note: String,
+}
+
+/// A complaint as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Complaint {
+    /// Readable reference, e.g. `TS-20261125-000042`.
+    pub reference: String,
+    /// The conversation complained about.
+    pub ticket_id: String,
+    /// Who complains.
+    pub customer_id: String,
+    /// At which door the conversation happened.
+    pub entrance: Entrance,
+    /// The agent complained about.
+    pub agent_id: String,
+    /// What the customer saw of them.
+    pub agent: AgentCard,
+    /// What about.
+    pub category: Category,
+    /// What happened, in the customer's words.
+    pub description: String,
+    /// Where it stands.
+    pub status: ComplaintStatus,
+    /// The decision text, once decided.
+    pub outcome: String,
+    /// When filed.
+    pub filed_at: SystemTime,
+    /// Review must start by then.
+    pub acknowledge_by: SystemTime,
+    /// A decision is due by then.
+    pub decide_by: SystemTime,
+    /// Final SHA-256 of the sealed transcript chain.
+    pub evidence_digest: String,
+    /// How many messages were sealed.
+    pub evidence_messages: u32,
+    /// Messages the customer pointed at.
+    pub highlighted_message_ids: Vec<String>,
+    /// Every status change, oldest first.
+    pub audit: Vec<AuditEntry>,
+}
+
+impl Complaint {
+    /// Whether a deadline has passed at `now` without the step it demands.
+    pub fn is_overdue(&self, now: SystemTime) -> bool {
+        match self.status {
+            ComplaintStatus::Received => now > self.acknowledge_by || now > self.decide_by,
+            ComplaintStatus::InReview => now > self.decide_by,
+            _ => false,
+        }
+    }
+}
+
+/// `TS-YYYYMMDD-NNNNNN`: the filing day (UTC) and that day's running number.
+pub fn reference(day: &str, number: u64) -> String {
+    format!("TS-{day}-{number:06}")
+}
+
+/// INVALID_ARGUMENT unless the description has 1-2000 characters of substance.
+pub fn validate_description(description: &str) -> Result<(), DomainError> {
+    let chars = description.trim().chars().count();
+    if !DESCRIPTION_CHARS.contains(&chars) {
+        return Err(DomainError::invalid(
+            "description",
+            format!(
+                "must be {}-{} characters (got {chars})",
+                DESCRIPTION_CHARS.start(),
+                DESCRIPTION_CHARS.end()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// INVALID_ARGUMENT if a note or outcome is too long.
+pub fn validate_note(field: &str, text: &str) -> Result<(), DomainError> {
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Where a customer can turn when not satisfied with a decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recourse {
+    /// The platform's complaint hotline.
+    pub hotline: String,
+    /// The national consumer hotline.
+    pub consumer_hotline: String,
+    /// The explanation shown to the customer.
+    pub text: String,
+}
+
+/// The national consumer complaint hotline.
+pub const CONSUMER_HOTLINE: &str = "12315";
+
+/// What to do when not satisfied, quoting the 12315 rules.
+pub fn recourse(hotline: &str) -> Recourse {
+    Recourse {
+        hotline: hotline.to_owned(),
+        consumer_hotline: CONSUMER_HOTLINE.to_owned(),
+        text: format!(
+            "如对处理结果不满意，您可拨打平台官方投诉热线 {hotline} 申请复核；也可通过全国 12315 \
+             平台（电话 12315 或 www.12315.cn）向市场监管部门投诉，监管部门一般在收到投诉之日起 \
+             7 个工作日内作出是否受理的决定，受理后可组织调解。 If you are not satisfied, call our \
+             complaint hotline {hotline} for a review, or complain to the market regulator through \
+             12315 (phone 12315 or www.12315.cn): it decides whether to accept a complaint within \
+             7 working days of receiving it and may then mediate."
+        ),
+    }
+}
+
+impl fmt::Display for Complaint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}, {})", self.reference, self.category, self.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ComplaintStatus::*;
+
+    #[test]
+    fn only_the_workflow_moves_are_allowed() {
+        let all = [Received, InReview, Resolved, Rejected, Withdrawn];
+        let allowed = [
+            (Received, InReview),
+            (Received, Resolved),
+            (Received, Rejected),
+            (InReview, Resolved),
+            (InReview, Rejected),
+        ];
+        for from in all {
+            for to in all {
+                assert_eq!(
+                    from.supervisor_may_move_to(to),
+                    allowed.contains(&(from, to)),
+                    "{from} → {to}"
+                );
+            }
+        }
+        assert!(Resolved.is_decided() && Rejected.is_decided() && !Withdrawn.is_decided());
+        assert!(Withdrawn.is_final() && !InReview.is_final());
+    }
+
+    #[test]
+    fn references_are_readable_and_sortable() {
+        assert_eq!(reference("20261125", 42), "TS-20261125-000042");
+        assert!(reference("20261125", 9) < reference("20261125", 10));
+    }
+
+    #[test]
+    fn descriptions_need_substance_and_a_limit() {
+        assert!(validate_description("客服骂人").is_ok());
+        assert!(validate_description(&"长".repeat(2000)).is_ok());
+        for bad in ["", "   ", &"长".repeat(2001)] {
+            let e = validate_description(bad).unwrap_err().to_string();
+            assert!(e.starts_with("description"), "{e}");
+        }
+    }
+
+    #[test]
+    fn recourse_quotes_both_hotlines_and_the_12315_rule() {
+        let r = recourse("9510-8888");
+        assert!(r.text.contains("9510-8888") && r.text.contains("12315"));
+        assert!(r.text.contains("7 个工作日") && r.text.contains("7 working days"));
+    }
+}
