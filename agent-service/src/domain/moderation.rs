@@ -190,7 +190,7 @@ fn words(normal: &str) -> Vec<String> {
 fn collapse(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
-        if out.chars().last() != Some(c) || c == '*' {
+        if !out.ends_with(c) || c == '*' {
             out.push(c);
         }
     }
