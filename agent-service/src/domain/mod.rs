@@ -2,10 +2,15 @@
 //! that know nothing of gRPC or SQL.
 
 pub mod agent;
+pub mod chat;
 pub mod error;
 pub mod event;
+pub mod hub;
 pub mod intake;
 pub mod roster;
+pub mod routing;
+pub mod stats;
+pub mod streams;
 pub mod ticket;
 pub mod vocabulary;
 
