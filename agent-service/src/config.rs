@@ -1,7 +1,7 @@
-//! agent-service settings: the `[server]`, `[store]` and `[desk]` tables of a TOML file,
+//! agent-service settings: the `[server]`, `[store]`, `[roster]` and `[routing]` tables of a TOML file,
 //! under `HONEYDESK_*` environment variables, under command-line flags.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
@@ -19,6 +19,37 @@ pub struct AgentSettings {
     pub store: StoreSettings,
     /// Agents loaded at start-up.
     pub roster: RosterSettings,
+    /// Offers and idle conversations.
+    pub routing: RoutingConfig,
+}
+
+/// Routing's timings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutingConfig {
+    /// Seconds an agent has to accept an offer before it goes to the next agent.
+    pub offer_timeout_secs: u64,
+    /// Seconds without a customer message after which a conversation is closed.
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self {
+            offer_timeout_secs: 30,
+            idle_timeout_secs: 600,
+        }
+    }
+}
+
+impl RoutingConfig {
+    /// The domain's view of these settings.
+    pub fn settings(&self) -> crate::domain::routing::RoutingSettings {
+        crate::domain::routing::RoutingSettings {
+            offer_timeout: Duration::from_secs(self.offer_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+        }
+    }
 }
 
 /// Where the durable store lives.
@@ -60,6 +91,12 @@ pub struct AgentArgs {
     /// A TOML file of agents to create or update at start-up.
     #[arg(long, env = "HONEYDESK_SEED_AGENTS")]
     pub seed_agents: Option<PathBuf>,
+    /// Seconds an agent has to accept an offer.
+    #[arg(long, env = "HONEYDESK_OFFER_TIMEOUT_SECS")]
+    pub offer_timeout_secs: Option<u64>,
+    /// Seconds without a customer message before a conversation is closed.
+    #[arg(long, env = "HONEYDESK_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
 }
 
 impl AgentSettings {
@@ -72,6 +109,12 @@ impl AgentSettings {
         }
         if let Some(v) = &args.seed_agents {
             settings.roster.seed_file = Some(v.clone());
+        }
+        if let Some(v) = args.offer_timeout_secs {
+            settings.routing.offer_timeout_secs = v;
+        }
+        if let Some(v) = args.idle_timeout_secs {
+            settings.routing.idle_timeout_secs = v;
         }
         settings.validate()?;
         Ok(settings)
@@ -89,6 +132,12 @@ impl AgentSettings {
                 "store.url",
                 "must start with sqlite: or postgres://",
             ));
+        }
+        if !(1..=3600).contains(&self.routing.offer_timeout_secs) {
+            return Err(invalid("routing.offer_timeout_secs", "must be 1-3600"));
+        }
+        if !(1..=7 * 24 * 3600).contains(&self.routing.idle_timeout_secs) {
+            return Err(invalid("routing.idle_timeout_secs", "must be 1-604800"));
         }
         Ok(())
     }

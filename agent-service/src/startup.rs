@@ -20,8 +20,8 @@ use tonic::service::interceptor::InterceptedService;
 
 use crate::{
     config::{AgentSettings, DEFAULT_PORT},
-    domain::{intake::Intake, roster::Roster},
-    grpc::{DeskApi, SupervisorApi, TicketApi},
+    domain::routing::{Dispatcher, sweeper},
+    grpc::{DeskApi, Services, SupervisorApi, TicketApi},
     seed::{self, SeedError},
     store::{SqlStore, Store, StoreError},
 };
@@ -32,6 +32,9 @@ pub enum StartupError {
     /// The store could not be opened or migrated.
     #[error("opening the store: {0}")]
     Store(#[from] StoreError),
+    /// Routing could not be rebuilt from the store.
+    #[error("rebuilding routing from the store: {0}")]
+    Routing(#[from] crate::domain::DomainError),
     /// The roster file could not be applied.
     #[error(transparent)]
     Seed(#[from] SeedError),
@@ -53,6 +56,8 @@ pub struct Application {
     server: GrpcServer,
     shutdown: Shutdown,
     store: SqlStore,
+    dispatcher: Dispatcher,
+    clock: SharedClock,
 }
 
 impl Application {
@@ -66,12 +71,19 @@ impl Application {
         let store = SqlStore::open(&settings.store.url).await?;
         tracing::info!(dialect = ?store.dialect(), "store ready");
         let shared: Arc<dyn Store> = Arc::new(store.clone());
-        let roster = Roster::new(shared.clone(), clock.clone());
-        let intake = Intake::new(shared, clock);
+        let shutdown = Shutdown::new();
+        let services = Services::new(
+            shared,
+            clock.clone(),
+            settings.routing.settings(),
+            shutdown.clone(),
+        );
         if let Some(file) = &settings.roster.seed_file {
-            let count = seed::apply(&roster, file).await?;
+            let count = seed::apply(&services.roster, file).await?;
             tracing::info!(count, file = %file.display(), "roster loaded");
         }
+        let dispatcher = services.dispatcher.clone();
+        dispatcher.rebuild().await?;
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);
         let listener = TcpListener::bind(addr)
@@ -79,7 +91,6 @@ impl Application {
             .map_err(|source| StartupError::Bind { addr, source })?;
         let verifier: Arc<dyn TokenVerifier> =
             Arc::new(Hs256Tokens::new(settings.server.jwt_secret.as_bytes()));
-        let shutdown = Shutdown::new();
         let server = GrpcServer::new(
             listener,
             shutdown.clone(),
@@ -87,21 +98,23 @@ impl Application {
             settings.server.max_concurrent_requests,
         )
         .add_service(InterceptedService::new(
-            AgentDeskServiceServer::new(DeskApi::new(roster.clone())),
+            AgentDeskServiceServer::new(DeskApi::new(services.clone())),
             interceptor(verifier.clone()),
         ))
         .add_service(InterceptedService::new(
-            SupervisorServiceServer::new(SupervisorApi::new(roster)),
+            SupervisorServiceServer::new(SupervisorApi::new(services.clone())),
             interceptor(verifier.clone()),
         ))
         .add_service(InterceptedService::new(
-            TicketServiceServer::new(TicketApi::new(intake)),
+            TicketServiceServer::new(TicketApi::new(services)),
             interceptor(verifier),
         ));
         Ok(Self {
             server,
             shutdown,
             store,
+            dispatcher,
+            clock,
         })
     }
 
@@ -120,7 +133,10 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        let sweeper = sweeper::spawn(self.dispatcher, self.clock.as_ref(), self.shutdown.clone());
         let result = self.server.run_until_stopped(stop).await;
+        self.shutdown.trigger();
+        let _ = sweeper.await;
         self.store.close().await;
         Ok(result?)
     }

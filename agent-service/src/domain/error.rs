@@ -23,6 +23,9 @@ pub enum DomainError {
     /// The thing is in the wrong state for this.
     #[error("{0}")]
     WrongState(String),
+    /// Something inside the service failed (a bug, not the caller's fault).
+    #[error("{0}")]
+    Internal(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -7,11 +7,12 @@ use std::{sync::Arc, time::Duration};
 
 use server_kit::clock::SharedClock;
 
-use super::{CloseReason, DomainError, Escalation, Ticket, TicketStatus, ticket::require_id};
+pub use super::routing::{estimate_wait, views::DEFAULT_HANDLING_TIME};
+use super::{
+    CloseReason, DomainError, Escalation, Ticket, TicketStatus, routing::Dispatcher,
+    ticket::require_id,
+};
 use crate::store::{CreateOutcome, Store};
-
-/// How long one conversation takes, for wait estimates until measured figures exist.
-pub const DEFAULT_HANDLING_TIME: Duration = Duration::from_secs(3 * 60);
 
 /// What both sides are told when the customer leaves.
 pub const CUSTOMER_LEFT_NOTICE: &str = "The customer left the conversation.";
@@ -45,34 +46,22 @@ pub struct Intaken {
     pub created: bool,
 }
 
-/// The estimated wait of the ticket at `position`: a full conversation per place ahead,
-/// shared among the agents who could take it. The one place to refine the estimate.
-pub fn estimate_wait(position: u32, handling_time: Duration, available_agents: u32) -> Duration {
-    handling_time.saturating_mul(position) / available_agents.max(1)
-}
-
 /// Escalation intake over the store.
 #[derive(Clone)]
 pub struct Intake {
     store: Arc<dyn Store>,
     clock: SharedClock,
-    handling_time: Duration,
+    dispatcher: Dispatcher,
 }
 
 impl Intake {
-    /// Intake over `store`, timed by `clock`, estimating with [`DEFAULT_HANDLING_TIME`].
-    pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> Self {
+    /// Intake over `store`, timed by `clock`, queueing with `dispatcher`.
+    pub fn new(store: Arc<dyn Store>, clock: SharedClock, dispatcher: Dispatcher) -> Self {
         Self {
             store,
             clock,
-            handling_time: DEFAULT_HANDLING_TIME,
+            dispatcher,
         }
-    }
-
-    /// The same, estimating waits with `handling_time` per conversation.
-    pub fn with_handling_time(mut self, handling_time: Duration) -> Self {
-        self.handling_time = handling_time;
-        self
     }
 
     /// Queues the escalation, or returns the ticket it already made (same key) or the
@@ -102,6 +91,7 @@ impl Intake {
             }
         };
         if created {
+            self.dispatcher.enqueue(&ticket).await;
             tracing::info!(
                 ticket = %ticket.ticket_id,
                 customer = %ticket.customer_id,
@@ -124,78 +114,65 @@ impl Intake {
     }
 
     /// The customer left: closes the ticket (queued or with an agent) with the reason
-    /// "customer left". Cancelling a closed ticket returns it unchanged.
+    /// "customer left", withdrawing any offer of it. Cancelling a closed ticket returns it
+    /// unchanged.
     pub async fn cancel(&self, ticket_id: &str, customer_id: &str) -> Result<Ticket, DomainError> {
         let ticket = self.owned(ticket_id, customer_id).await?;
         if !ticket.is_open() {
             return Ok(ticket);
         }
-        let transition = self
-            .store
-            .close_ticket(
+        let ticket = self
+            .dispatcher
+            .close(
                 ticket_id,
                 CloseReason::CustomerLeft,
                 CUSTOMER_LEFT_NOTICE,
-                self.clock.now(),
+                None,
             )
-            .await?
-            .ok_or_else(|| unknown_ticket(ticket_id))?;
-        if transition.event.is_some() {
-            tracing::info!(ticket = %ticket_id, customer = %customer_id, "ticket cancelled");
-        }
-        Ok(transition.ticket)
+            .await?;
+        tracing::info!(ticket = %ticket_id, customer = %customer_id, "ticket cancelled");
+        Ok(ticket)
     }
 
     /// Where a queued ticket stands and how long it will likely wait; `None` unless the
     /// ticket is queued.
-    pub async fn queue_status(&self, ticket: &Ticket) -> Result<Option<QueueStatus>, DomainError> {
+    pub async fn queue_status(&self, ticket: &Ticket) -> Option<QueueStatus> {
         if ticket.status != TicketStatus::Queued {
-            return Ok(None);
+            return None;
         }
-        let Some(place) = self.store.queue_position(&ticket.ticket_id).await? else {
-            return Ok(None);
-        };
-        let available = self
-            .store
-            .agents()
-            .await?
-            .iter()
-            .filter(|a| a.available_for(ticket.entrance, &ticket.skill))
-            .count();
-        Ok(Some(QueueStatus {
-            position: place.position,
-            waiting: place.waiting,
-            estimated_wait: estimate_wait(
-                place.position,
-                self.handling_time,
-                u32::try_from(available).unwrap_or(u32::MAX),
-            ),
-        }))
+        self.dispatcher.queue_status(&ticket.ticket_id).await
     }
 
     async fn view(&self, ticket: Ticket) -> Result<TicketView, DomainError> {
-        let queue = self.queue_status(&ticket).await?;
+        let queue = self.queue_status(&ticket).await;
         Ok(TicketView { ticket, queue })
     }
 
-    /// The ticket, if it exists and belongs to `customer_id`.
     async fn owned(&self, ticket_id: &str, customer_id: &str) -> Result<Ticket, DomainError> {
-        if ticket_id.is_empty() {
-            return Err(DomainError::invalid("ticket_id", "is required"));
-        }
-        require_id("customer_id", customer_id)?;
-        let ticket = self
-            .store
-            .ticket(ticket_id)
-            .await?
-            .ok_or_else(|| unknown_ticket(ticket_id))?;
-        if ticket.customer_id != customer_id {
-            return Err(DomainError::Forbidden(format!(
-                "ticket {ticket_id} belongs to another customer"
-            )));
-        }
-        Ok(ticket)
+        owned_ticket(self.store.as_ref(), ticket_id, customer_id).await
     }
+}
+
+/// The ticket, if it exists and belongs to `customer_id` (NOT_FOUND, PERMISSION_DENIED).
+pub(crate) async fn owned_ticket(
+    store: &dyn Store,
+    ticket_id: &str,
+    customer_id: &str,
+) -> Result<Ticket, DomainError> {
+    if ticket_id.is_empty() {
+        return Err(DomainError::invalid("ticket_id", "is required"));
+    }
+    require_id("customer_id", customer_id)?;
+    let ticket = store
+        .ticket(ticket_id)
+        .await?
+        .ok_or_else(|| unknown_ticket(ticket_id))?;
+    if ticket.customer_id != customer_id {
+        return Err(DomainError::Forbidden(format!(
+            "ticket {ticket_id} belongs to another customer"
+        )));
+    }
+    Ok(ticket)
 }
 
 fn unknown_ticket(ticket_id: &str) -> DomainError {

@@ -2,13 +2,18 @@
 //! that know nothing of gRPC or SQL.
 
 pub mod agent;
+pub mod chat;
 pub mod complaint;
 pub mod error;
 pub mod event;
 pub mod evidence;
+pub mod hub;
 pub mod intake;
 pub mod moderation;
 pub mod roster;
+pub mod routing;
+pub mod stats;
+pub mod streams;
 pub mod ticket;
 pub mod vocabulary;
 

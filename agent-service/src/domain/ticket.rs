@@ -195,7 +195,7 @@ pub(crate) fn require_id(field: &str, value: &str) -> Result<(), DomainError> {
     }
 }
 
-fn limit_chars(field: &str, value: &str, max: usize) -> Result<(), DomainError> {
+pub(crate) fn limit_chars(field: &str, value: &str, max: usize) -> Result<(), DomainError> {
     if value.chars().count() > max {
         return Err(DomainError::invalid(
             field,

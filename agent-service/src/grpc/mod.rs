@@ -3,6 +3,7 @@
 
 mod convert;
 mod desk;
+mod events;
 mod status;
 mod supervisor;
 mod tickets;
@@ -11,7 +12,57 @@ pub use desk::DeskApi;
 pub use supervisor::SupervisorApi;
 pub use tickets::TicketApi;
 
-/// UNIMPLEMENTED for an RPC whose feature is not built yet.
-fn not_yet(what: &str) -> tonic::Status {
-    tonic::Status::unimplemented(format!("{what} is not available yet"))
+use std::sync::Arc;
+
+use server_kit::{Shutdown, clock::SharedClock};
+
+use crate::{
+    domain::{
+        chat::Conversation,
+        hub::Hub,
+        intake::Intake,
+        roster::Roster,
+        routing::{Dispatcher, RoutingSettings},
+        stats::Supervision,
+        streams::Streams,
+    },
+    store::Store,
+};
+
+/// The domain services the gRPC layer calls.
+#[derive(Clone)]
+pub struct Services {
+    /// Escalation intake.
+    pub intake: Intake,
+    /// Agents' profiles.
+    pub roster: Roster,
+    /// Routing.
+    pub dispatcher: Dispatcher,
+    /// Messages, history, ratings.
+    pub conversation: Conversation,
+    /// Live streams.
+    pub streams: Streams,
+    /// Supervisors' figures.
+    pub supervision: Supervision,
+}
+
+impl Services {
+    /// Wires the domain over `store` and `clock`; streams end when `shutdown` drains.
+    /// Routing starts empty: call `dispatcher.rebuild()` before serving.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        routing: RoutingSettings,
+        shutdown: Shutdown,
+    ) -> Self {
+        let dispatcher = Dispatcher::new(store.clone(), clock.clone(), Hub::new(), routing);
+        Self {
+            intake: Intake::new(store.clone(), clock.clone(), dispatcher.clone()),
+            roster: Roster::new(store.clone(), clock.clone()),
+            conversation: Conversation::new(store.clone(), clock.clone(), dispatcher.clone()),
+            streams: Streams::new(store.clone(), dispatcher.clone(), shutdown),
+            supervision: Supervision::new(store, clock, dispatcher.clone()),
+            dispatcher,
+        }
+    }
 }

@@ -7,18 +7,23 @@ use server_kit::{Caller, Role};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
-use super::convert::{agent_to_pb, profile_from_pb};
-use crate::domain::{DomainError, roster::Roster};
+use server_kit::time::{from_duration, to_duration};
 
-/// The supervisor API over the roster.
+use super::{
+    Services,
+    convert::{agent_to_pb, entrance_to_pb, profile_from_pb},
+};
+use crate::domain::{DomainError, stats::DEFAULT_WINDOW};
+
+/// The supervisor API.
 pub struct SupervisorApi {
-    roster: Roster,
+    services: Services,
 }
 
 impl SupervisorApi {
-    /// A supervisor API for `roster`.
-    pub fn new(roster: Roster) -> Self {
-        Self { roster }
+    /// A supervisor API over the domain `services`.
+    pub fn new(services: Services) -> Self {
+        Self { services }
     }
 }
 
@@ -35,7 +40,28 @@ impl SupervisorService for SupervisorApi {
         request: Request<pb::GetQueueStatsRequest>,
     ) -> Result<Response<pb::GetQueueStatsResponse>, Status> {
         supervisor(&request, "read queue figures")?;
-        Err(Status::unimplemented("queue figures are not available yet"))
+        let window = match &request.get_ref().window {
+            None => DEFAULT_WINDOW,
+            Some(w) => from_duration(w)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| DomainError::invalid("window", "must be a positive duration"))?,
+        };
+        let figures = self.services.supervision.queue_figures(window).await?;
+        Ok(Response::new(pb::GetQueueStatsResponse {
+            queues: figures
+                .iter()
+                .map(|q| pb::QueueStats {
+                    entrance: entrance_to_pb(q.entrance) as i32,
+                    skill: q.skill.clone(),
+                    waiting: q.waiting,
+                    longest_wait: Some(to_duration(q.longest_wait)),
+                    agents_available: q.agents_available,
+                    average_wait: Some(to_duration(q.average_wait)),
+                    average_handling: Some(to_duration(q.average_handling)),
+                    handled: q.handled,
+                })
+                .collect(),
+        }))
     }
 
     async fn list_agents(
@@ -43,10 +69,24 @@ impl SupervisorService for SupervisorApi {
         request: Request<pb::ListAgentsRequest>,
     ) -> Result<Response<pb::ListAgentsResponse>, Status> {
         supervisor(&request, "list agents")?;
-        let agents = self.roster.agents().await?;
-        Ok(Response::new(pb::ListAgentsResponse {
-            agents: agents.iter().map(agent_to_pb).collect(),
-        }))
+        let loads = self.services.dispatcher.loads().await;
+        let mut agents: Vec<pb::Agent> = self
+            .services
+            .roster
+            .agents()
+            .await?
+            .iter()
+            .map(|a| {
+                let mut agent = agent_to_pb(a);
+                agent.active_chats = loads
+                    .iter()
+                    .find(|l| l.agent.profile.agent_id == a.profile.agent_id)
+                    .map_or(0, |l| l.active_chats());
+                agent
+            })
+            .collect();
+        agents.sort_by(|a, b| a.work_number.cmp(&b.work_number));
+        Ok(Response::new(pb::ListAgentsResponse { agents }))
     }
 
     async fn upsert_agent(
@@ -58,7 +98,8 @@ impl SupervisorService for SupervisorApi {
             .into_inner()
             .agent
             .ok_or_else(|| DomainError::invalid("agent", "is required"))?;
-        let saved = self.roster.upsert(profile_from_pb(agent)?).await?;
+        let saved = self.services.roster.upsert(profile_from_pb(agent)?).await?;
+        self.services.dispatcher.refresh_agent(&saved).await;
         Ok(Response::new(pb::UpsertAgentResponse {
             agent: Some(agent_to_pb(&saved)),
         }))

@@ -8,21 +8,24 @@ use server_kit::{Caller, Role};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
-use super::{
-    convert::{escalation_from_pb, queue_status_to_pb, ticket_to_pb},
-    not_yet,
-};
-use crate::domain::intake::{Intake, TicketView};
+use futures_util::StreamExt;
 
-/// The ticket API over escalation intake.
+use super::{
+    Services,
+    convert::{escalation_from_pb, queue_status_to_pb, ticket_to_pb},
+    events::{message_to_pb, watch_item_to_pb},
+};
+use crate::domain::intake::TicketView;
+
+/// The ticket API: intake, the customer's messages, watch and rating.
 pub struct TicketApi {
-    intake: Intake,
+    services: Services,
 }
 
 impl TicketApi {
-    /// A ticket API for `intake`.
-    pub fn new(intake: Intake) -> Self {
-        Self { intake }
+    /// A ticket API over the domain `services`.
+    pub fn new(services: Services) -> Self {
+        Self { services }
     }
 }
 
@@ -47,7 +50,7 @@ impl TicketService for TicketApi {
     ) -> Result<Response<pb::CreateTicketResponse>, Status> {
         service(&request, "create tickets")?;
         let escalation = escalation_from_pb(request.into_inner())?;
-        let intaken = self.intake.create(&escalation).await?;
+        let intaken = self.services.intake.create(&escalation).await?;
         let (ticket, queue_status) = view_to_pb(&intaken.view);
         Ok(Response::new(pb::CreateTicketResponse {
             ticket,
@@ -62,7 +65,11 @@ impl TicketService for TicketApi {
     ) -> Result<Response<pb::GetTicketResponse>, Status> {
         service(&request, "read tickets")?;
         let r = request.get_ref();
-        let view = self.intake.get(&r.ticket_id, &r.customer_id).await?;
+        let view = self
+            .services
+            .intake
+            .get(&r.ticket_id, &r.customer_id)
+            .await?;
         let (ticket, queue_status) = view_to_pb(&view);
         Ok(Response::new(pb::GetTicketResponse {
             ticket,
@@ -76,7 +83,11 @@ impl TicketService for TicketApi {
     ) -> Result<Response<pb::CancelTicketResponse>, Status> {
         service(&request, "cancel tickets")?;
         let r = request.get_ref();
-        let ticket = self.intake.cancel(&r.ticket_id, &r.customer_id).await?;
+        let ticket = self
+            .services
+            .intake
+            .cancel(&r.ticket_id, &r.customer_id)
+            .await?;
         Ok(Response::new(pb::CancelTicketResponse {
             ticket: Some(ticket_to_pb(&ticket)),
         }))
@@ -87,7 +98,16 @@ impl TicketService for TicketApi {
         request: Request<pb::SendCustomerMessageRequest>,
     ) -> Result<Response<pb::SendCustomerMessageResponse>, Status> {
         service(&request, "relay customer messages")?;
-        Err(not_yet("relaying customer messages"))
+        let r = request.into_inner();
+        let event = self
+            .services
+            .conversation
+            .customer_message(&r.ticket_id, &r.customer_id, &r.client_message_id, &r.text)
+            .await?;
+        Ok(Response::new(pb::SendCustomerMessageResponse {
+            message: message_to_pb(&self.services.dispatcher, &event).await,
+            sequence: event.sequence,
+        }))
     }
 
     type WatchTicketStream = WatchStream;
@@ -97,7 +117,23 @@ impl TicketService for TicketApi {
         request: Request<pb::WatchTicketRequest>,
     ) -> Result<Response<Self::WatchTicketStream>, Status> {
         service(&request, "watch tickets")?;
-        Err(not_yet("watching a ticket"))
+        let r = request.into_inner();
+        let items = self
+            .services
+            .streams
+            .watch_ticket(&r.ticket_id, &r.customer_id, r.after_sequence)
+            .await?;
+        let dispatcher = self.services.dispatcher.clone();
+        let stream = items.then(move |item| {
+            let (dispatcher, ticket_id) = (dispatcher.clone(), r.ticket_id.clone());
+            async move {
+                match item {
+                    Ok(item) => Ok(watch_item_to_pb(&dispatcher, &ticket_id, &item).await),
+                    Err(e) => Err(Status::from(e)),
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 
     async fn rate_ticket(
@@ -105,7 +141,12 @@ impl TicketService for TicketApi {
         request: Request<pb::RateTicketRequest>,
     ) -> Result<Response<pb::RateTicketResponse>, Status> {
         service(&request, "rate tickets")?;
-        Err(not_yet("rating a ticket"))
+        let r = request.into_inner();
+        self.services
+            .conversation
+            .rate(&r.ticket_id, &r.customer_id, r.score, &r.comment)
+            .await?;
+        Ok(Response::new(pb::RateTicketResponse {}))
     }
 }
 

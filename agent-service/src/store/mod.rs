@@ -3,6 +3,7 @@
 //! PostgreSQL (for scale), each with its own migrations. Every write is committed before
 //! the caller is answered.
 
+mod chat_sql;
 mod sql;
 pub mod testing;
 mod ticket_sql;
@@ -43,9 +44,10 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
-/// Everything agent-service keeps: agents here, tickets in [`TicketStore`].
+/// Everything agent-service keeps: agents here, tickets in [`TicketStore`], the live
+/// conversation in [`ChatStore`].
 #[async_trait]
-pub trait Store: TicketStore + Send + Sync + 'static {
+pub trait Store: TicketStore + ChatStore + Send + Sync + 'static {
     /// Creates the agent or replaces their profile (presence is kept).
     async fn upsert_agent(
         &self,
@@ -145,6 +147,117 @@ pub trait TicketStore: Send + Sync + 'static {
         ticket_id: &str,
         after_sequence: u64,
     ) -> Result<Vec<TicketEvent>, StoreError>;
+}
+
+/// An open ticket as routing rebuilds it after a restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenTicket {
+    /// The ticket (queued or with an agent).
+    pub ticket: Ticket,
+    /// A queued ticket transferred to a named agent waits for that agent.
+    pub target_agent_id: Option<String>,
+    /// The customer's latest message (tickets with an agent).
+    pub last_customer_message_at: Option<SystemTime>,
+}
+
+/// A ticket after a transfer, with the events that recorded it (`transferred`, then
+/// `queued`); no events when the ticket was not with the transferring agent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moved {
+    /// The ticket as it is now.
+    pub ticket: Ticket,
+    /// The stored events, in order.
+    pub events: Vec<TicketEvent>,
+}
+
+/// What [`ChatStore::append_chat`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Appended {
+    /// Stored under the next sequence number.
+    Stored(TicketEvent),
+    /// A message with that client id was stored before: that one.
+    Duplicate(TicketEvent),
+    /// The ticket is closed, or not with the agent named as the guard: as it is.
+    Refused(Ticket),
+}
+
+/// A satisfaction rating.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rating {
+    /// The ticket rated.
+    pub ticket_id: String,
+    /// The agent rated.
+    pub agent_id: String,
+    /// 1..=5.
+    pub score: u8,
+    /// Optional words.
+    pub comment: String,
+    /// When.
+    pub rated_at: SystemTime,
+}
+
+/// The instants of a recently assigned or closed ticket, for figures and estimates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TicketTimes {
+    /// The queue's entrance.
+    pub entrance: Entrance,
+    /// The queue's skill.
+    pub skill: String,
+    /// When it was stored.
+    pub created_at: SystemTime,
+    /// When an agent last accepted it.
+    pub assigned_at: Option<SystemTime>,
+    /// When it closed.
+    pub closed_at: Option<SystemTime>,
+}
+
+/// The live conversation: assignment, transfers, messages, ratings, and what routing
+/// needs to rebuild itself after a restart.
+#[async_trait]
+pub trait ChatStore: Send + Sync + 'static {
+    /// Every queued or with-agent ticket, queued ones in service order (priority, then
+    /// age).
+    async fn open_tickets(&self) -> Result<Vec<OpenTicket>, StoreError>;
+    /// Gives a queued ticket to `agent_id` and records `agent_joined`, only if it is still
+    /// queued (and, when transferred to a named agent, names this one): two agents can
+    /// never hold it. The event is `None` when it was not. `None` for an unknown ticket.
+    async fn assign_ticket(
+        &self,
+        ticket_id: &str,
+        agent_id: &str,
+        at: SystemTime,
+    ) -> Result<Option<Transition>, StoreError>;
+    /// Puts a ticket that `from_agent` holds back in a queue (`to_skill`, waiting for
+    /// `to_agent` when named) and records `transferred` and `queued`. `None` for an
+    /// unknown ticket.
+    async fn transfer_ticket(
+        &self,
+        ticket_id: &str,
+        from_agent: &str,
+        to_skill: &str,
+        to_agent: Option<&str>,
+        note: &str,
+        at: SystemTime,
+    ) -> Result<Option<Moved>, StoreError>;
+    /// Lets a ticket transferred to a named agent be taken by anyone in its queue.
+    async fn clear_target(&self, ticket_id: &str) -> Result<(), StoreError>;
+    /// Records a chat event while the ticket is open (and, with `agent_guard`, with that
+    /// agent). A message whose client id was stored before returns that one. `None` for
+    /// an unknown ticket.
+    async fn append_chat(
+        &self,
+        ticket_id: &str,
+        at: SystemTime,
+        kind: &EventKind,
+        agent_guard: Option<&str>,
+    ) -> Result<Option<Appended>, StoreError>;
+    /// Stores the ticket's rating unless it has one; returns the stored rating (the
+    /// earlier one when there was one).
+    async fn rate_ticket(&self, rating: &Rating) -> Result<Rating, StoreError>;
+    /// The ticket's rating.
+    async fn rating(&self, ticket_id: &str) -> Result<Option<Rating>, StoreError>;
+    /// Tickets assigned or closed (after an assignment) since `since`.
+    async fn ticket_times(&self, since: SystemTime) -> Result<Vec<TicketTimes>, StoreError>;
 }
 
 #[cfg(test)]

@@ -115,3 +115,6 @@ store_suite!(
     work_numbers_are_unique,
     presence_changes_are_stored
 );
+
+mod chat;
+mod tickets;

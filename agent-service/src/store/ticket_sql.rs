@@ -20,16 +20,21 @@ use crate::domain::{
 /// How often a create that lost a race re-reads before giving up.
 const CREATE_ATTEMPTS: usize = 3;
 
-const TICKET_SELECT: &str = "SELECT t.ticket_id, t.customer_id, t.entrance, t.skill, t.priority,
+pub(super) const TICKET_SELECT: &str =
+    "SELECT t.ticket_id, t.customer_id, t.entrance, t.skill, t.priority,
         t.reason, t.intent, t.bot_session_id, t.status, t.agent_id, a.work_number,
         a.display_name, t.created_at, t.assigned_at, t.closed_at, t.close_reason,
-        t.last_sequence, t.request_digest
+        t.last_sequence, t.request_digest, t.target_agent_id
     FROM tickets t LEFT JOIN agents a ON a.agent_id = t.agent_id";
 
-const EVENT_COLUMNS: &str = "ticket_id, sequence, at, kind, sender, agent_id, skill, from_skill,
+pub(super) const EVENT_COLUMNS: &str =
+    "ticket_id, sequence, at, kind, sender, agent_id, skill, from_skill,
     priority, text, close_reason, client_message_id, flagged_terms";
 
-fn parse<T: FromStr<Err = String>>(table: &'static str, raw: &str) -> Result<T, StoreError> {
+pub(super) fn parse<T: FromStr<Err = String>>(
+    table: &'static str,
+    raw: &str,
+) -> Result<T, StoreError> {
     T::from_str(raw).map_err(|e| corrupt(table, e))
 }
 
@@ -40,11 +45,11 @@ fn optional_parse<T: FromStr<Err = String>>(
     raw.map(|r| parse(table, &r)).transpose()
 }
 
-fn sequence(raw: i64) -> Result<u64, StoreError> {
+pub(super) fn sequence(raw: i64) -> Result<u64, StoreError> {
     u64::try_from(raw).map_err(|e| corrupt("ticket_events", e))
 }
 
-fn ticket_from_row(row: &AnyRow) -> Result<Ticket, StoreError> {
+pub(super) fn ticket_from_row(row: &AnyRow) -> Result<Ticket, StoreError> {
     let agent = match row.try_get::<Option<String>, _>("agent_id")? {
         Some(agent_id) => Some(AgentCard {
             agent_id,
@@ -139,7 +144,7 @@ fn event_columns(kind: &EventKind) -> EventColumns<'_> {
     }
 }
 
-fn event_from_row(row: &AnyRow) -> Result<TicketEvent, StoreError> {
+pub(super) fn event_from_row(row: &AnyRow) -> Result<TicketEvent, StoreError> {
     let text = |column: &str| -> Result<String, StoreError> {
         Ok(row
             .try_get::<Option<String>, _>(column)?
@@ -191,7 +196,7 @@ fn event_from_row(row: &AnyRow) -> Result<TicketEvent, StoreError> {
 }
 
 /// Inserts one event row inside the caller's transaction.
-async fn insert_event(
+pub(super) async fn insert_event(
     conn: &mut AnyConnection,
     ticket_id: &str,
     sequence: u64,

@@ -17,6 +17,7 @@ use crate::{
 
 struct Fixture {
     intake: Intake,
+    dispatcher: Dispatcher,
     roster: Roster,
     store: Arc<dyn Store>,
     clock: FakeClock,
@@ -27,8 +28,15 @@ async fn fixture() -> Fixture {
     let db = TestDatabase::sqlite().await;
     let clock = FakeClock::at(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
     let store: Arc<dyn Store> = Arc::new(db.store.clone());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        Arc::new(clock.clone()),
+        crate::domain::hub::Hub::new(),
+        crate::domain::routing::RoutingSettings::default(),
+    );
     Fixture {
-        intake: Intake::new(store.clone(), Arc::new(clock.clone())),
+        intake: Intake::new(store.clone(), Arc::new(clock.clone()), dispatcher.clone()),
+        dispatcher,
         roster: Roster::new(store.clone(), Arc::new(clock.clone())),
         store,
         clock,
@@ -193,10 +201,7 @@ fn agent(id: &str, skills: &[&str]) -> AgentProfile {
 #[tokio::test]
 async fn the_wait_estimate_counts_available_agents_of_that_queue() {
     let f = fixture().await;
-    let intake = f
-        .intake
-        .clone()
-        .with_handling_time(Duration::from_secs(120));
+    let intake = f.intake.clone();
     for (id, skills, presence) in [
         ("a-1", &["orders"][..], Presence::Available),
         ("a-2", &["orders", "logistics"][..], Presence::Available),
@@ -204,7 +209,7 @@ async fn the_wait_estimate_counts_available_agents_of_that_queue() {
         ("a-4", &["logistics"][..], Presence::Available),
     ] {
         f.roster.upsert(agent(id, skills)).await.unwrap();
-        f.roster.set_presence(id, presence).await.unwrap();
+        f.dispatcher.set_presence(id, presence).await.unwrap();
     }
     for customer in ["u-1", "u-2"] {
         intake
@@ -216,6 +221,7 @@ async fn the_wait_estimate_counts_available_agents_of_that_queue() {
     let third = intake.create(&escalation("k-u-3", "u-3")).await.unwrap();
     let queue = third.view.queue.unwrap();
     assert_eq!((queue.position, queue.waiting), (3, 3));
-    // Three places of two minutes, shared by the two available agents serving orders.
-    assert_eq!(queue.estimated_wait, Duration::from_secs(180));
+    // Three places of three minutes (the default handling time), shared by the six
+    // chat slots of the two available agents serving orders.
+    assert_eq!(queue.estimated_wait, Duration::from_secs(90));
 }

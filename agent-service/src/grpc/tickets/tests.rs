@@ -14,10 +14,13 @@ use crate::store::testing::TestDatabase;
 async fn api() -> (TicketApi, TestDatabase) {
     let db = TestDatabase::sqlite().await;
     let clock = Arc::new(FakeClock::starting_now());
-    (
-        TicketApi::new(Intake::new(Arc::new(db.store.clone()), clock)),
-        db,
-    )
+    let services = Services::new(
+        Arc::new(db.store.clone()),
+        clock,
+        crate::domain::routing::RoutingSettings::default(),
+        server_kit::Shutdown::new(),
+    );
+    (TicketApi::new(services), db)
 }
 
 fn as_role<T>(message: T, role: Role) -> Request<T> {
@@ -174,7 +177,7 @@ async fn get_and_cancel_respect_the_owner() {
 }
 
 #[tokio::test]
-async fn later_features_say_so() {
+async fn empty_relay_requests_name_the_field() {
     let (api, _db) = api().await;
     let send = api
         .send_customer_message(as_role(
@@ -192,8 +195,12 @@ async fn later_features_say_so() {
         .rate_ticket(as_role(pb::RateTicketRequest::default(), Role::Service))
         .await
         .unwrap_err();
-    for status in [send, watch, rate] {
-        assert_eq!(status.code(), Code::Unimplemented);
-        assert!(status.message().contains("not available yet"));
+    for (status, field) in [
+        (send, "client_message_id"),
+        (watch, "ticket_id"),
+        (rate, "score"),
+    ] {
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().contains(field), "{status:?}");
     }
 }

@@ -10,7 +10,7 @@ use crate::{
         CloseReason, Entrance, Escalation, EventKind, Sender, TicketStatus,
         ticket::fixtures::escalation,
     },
-    store::{CreateOutcome, QueuePosition, Store, StoreError, TicketStore},
+    store::{CreateOutcome, QueuePosition, Store, StoreError},
 };
 
 fn t0() -> SystemTime {
@@ -32,9 +32,9 @@ async fn create(store: &dyn Store, request: &Escalation, at: SystemTime) -> Crea
 fn id_of(outcome: &CreateOutcome) -> (&str, bool) {
     match outcome {
         CreateOutcome::Created(t) => (&t.ticket_id, true),
-        CreateOutcome::Replayed(t) | CreateOutcome::KeyReused(t) | CreateOutcome::AlreadyOpen(t) => {
-            (&t.ticket_id, false)
-        }
+        CreateOutcome::Replayed(t)
+        | CreateOutcome::KeyReused(t)
+        | CreateOutcome::AlreadyOpen(t) => (&t.ticket_id, false),
     }
 }
 
@@ -50,11 +50,23 @@ async fn create_is_idempotent_by_key(store: &dyn Store) {
     let CreateOutcome::Created(ticket) = create(store, &request, t0()).await else {
         panic!("the first create stores a ticket");
     };
-    assert_eq!((ticket.status, ticket.last_sequence, ticket.created_at), (TicketStatus::Queued, 1, t0()));
-    assert_eq!(store.ticket(&ticket.ticket_id).await.unwrap().as_ref(), Some(&ticket));
-    assert_eq!(store.transcript(&ticket.ticket_id).await.unwrap(), request.transcript);
+    assert_eq!(
+        (ticket.status, ticket.last_sequence, ticket.created_at),
+        (TicketStatus::Queued, 1, t0())
+    );
+    assert_eq!(
+        store.ticket(&ticket.ticket_id).await.unwrap().as_ref(),
+        Some(&ticket)
+    );
+    assert_eq!(
+        store.transcript(&ticket.ticket_id).await.unwrap(),
+        request.transcript
+    );
     let later = t0() + Duration::from_secs(9);
-    assert_eq!(create(store, &request, later).await, CreateOutcome::Replayed(ticket.clone()));
+    assert_eq!(
+        create(store, &request, later).await,
+        CreateOutcome::Replayed(ticket.clone())
+    );
     let events = store.events_after(&ticket.ticket_id, 0).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].sequence, events[0].at), (1, t0()));
@@ -73,39 +85,69 @@ async fn a_reused_key_with_another_payload_is_told_apart(store: &dyn Store) {
     let mut other = escalation("k-1", "u-1");
     other.reason = "something else".into();
     let outcome = create(store, &other, t0()).await;
-    assert!(matches!(&outcome, CreateOutcome::KeyReused(t) if t.ticket_id == id), "{outcome:?}");
+    assert!(
+        matches!(&outcome, CreateOutcome::KeyReused(t) if t.ticket_id == id),
+        "{outcome:?}"
+    );
 }
 
 async fn a_customer_has_one_open_ticket_per_entrance(store: &dyn Store) {
     let id = created_id(store, &escalation("k-1", "u-1"), t0()).await;
     let outcome = create(store, &escalation("k-2", "u-1"), t0()).await;
-    assert!(matches!(&outcome, CreateOutcome::AlreadyOpen(t) if t.ticket_id == id), "{outcome:?}");
+    assert!(
+        matches!(&outcome, CreateOutcome::AlreadyOpen(t) if t.ticket_id == id),
+        "{outcome:?}"
+    );
     assert_eq!(
-        store.open_ticket_for("u-1", Entrance::Consumer).await.unwrap().map(|t| t.ticket_id),
+        store
+            .open_ticket_for("u-1", Entrance::Consumer)
+            .await
+            .unwrap()
+            .map(|t| t.ticket_id),
         Some(id.clone())
     );
     let mut merchant = escalation("k-3", "u-1");
     merchant.entrance = Entrance::Merchant;
     let merchant_id = created_id(store, &merchant, t0()).await;
     assert_ne!(merchant_id, id);
-    store.close_ticket(&id, CloseReason::Resolved, "bye", t0()).await.unwrap();
-    assert!(store.open_ticket_for("u-1", Entrance::Consumer).await.unwrap().is_none());
+    store
+        .close_ticket(&id, CloseReason::Resolved, "bye", t0())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .open_ticket_for("u-1", Entrance::Consumer)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let again = created_id(store, &escalation("k-4", "u-1"), t0()).await;
     assert_ne!(again, id);
 }
 
 async fn concurrent_creates_make_one_ticket(store: &dyn Store) {
     // Eight different keys for the same customer at once: one ticket, the rest see it.
-    let requests: Vec<Escalation> = (0..8).map(|i| escalation(&format!("k-{i}"), "u-1")).collect();
+    let requests: Vec<Escalation> = (0..8)
+        .map(|i| escalation(&format!("k-{i}"), "u-1"))
+        .collect();
     let outcomes = join_all(requests.iter().map(|r| create(store, r, t0()))).await;
     let created: Vec<_> = outcomes.iter().map(id_of).filter(|(_, new)| *new).collect();
     assert_eq!(created.len(), 1, "{outcomes:?}");
-    assert!(outcomes.iter().all(|o| id_of(o).0 == created[0].0), "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| id_of(o).0 == created[0].0),
+        "{outcomes:?}"
+    );
     // Eight retries of one key at once: one ticket, the rest replay it.
     let request = escalation("same-key", "u-2");
     let outcomes = join_all((0..8).map(|_| create(store, &request, t0()))).await;
-    let created = outcomes.iter().filter(|o| matches!(o, CreateOutcome::Created(_))).count();
-    let replayed = outcomes.iter().filter(|o| matches!(o, CreateOutcome::Replayed(_))).count();
+    let created = outcomes
+        .iter()
+        .filter(|o| matches!(o, CreateOutcome::Created(_)))
+        .count();
+    let replayed = outcomes
+        .iter()
+        .filter(|o| matches!(o, CreateOutcome::Replayed(_)))
+        .count();
     assert_eq!((created, replayed), (1, 7), "{outcomes:?}");
 }
 
@@ -130,21 +172,47 @@ async fn queue_position_is_priority_then_age(store: &dyn Store) {
     merchant.entrance = Entrance::Merchant;
     created_id(store, &merchant, at(0)).await;
 
-    let (first, second) = if newest_low < tie_a { (&newest_low, &tie_a) } else { (&tie_a, &newest_low) };
-    for (position, id) in [(1, &old_high), (2, &new_high), (3, &old_low), (4, first), (5, second)] {
-        let expected = Some(QueuePosition { position, waiting: 5 });
-        assert_eq!(store.queue_position(id).await.unwrap(), expected, "ticket {id}");
+    let (first, second) = if newest_low < tie_a {
+        (&newest_low, &tie_a)
+    } else {
+        (&tie_a, &newest_low)
+    };
+    for (position, id) in [
+        (1, &old_high),
+        (2, &new_high),
+        (3, &old_low),
+        (4, first),
+        (5, second),
+    ] {
+        let expected = Some(QueuePosition {
+            position,
+            waiting: 5,
+        });
+        assert_eq!(
+            store.queue_position(id).await.unwrap(),
+            expected,
+            "ticket {id}"
+        );
     }
     assert_eq!(
         store.queue_position(&other_skill).await.unwrap(),
-        Some(QueuePosition { position: 1, waiting: 1 })
+        Some(QueuePosition {
+            position: 1,
+            waiting: 1
+        })
     );
     // A closed ticket leaves the queue and those behind it move up.
-    store.close_ticket(&new_high, CloseReason::CustomerLeft, "left", at(30)).await.unwrap();
+    store
+        .close_ticket(&new_high, CloseReason::CustomerLeft, "left", at(30))
+        .await
+        .unwrap();
     assert_eq!(store.queue_position(&new_high).await.unwrap(), None);
     assert_eq!(
         store.queue_position(&old_low).await.unwrap(),
-        Some(QueuePosition { position: 2, waiting: 4 })
+        Some(QueuePosition {
+            position: 2,
+            waiting: 4
+        })
     );
     assert_eq!(store.queue_position("unknown").await.unwrap(), None);
 }
@@ -152,10 +220,17 @@ async fn queue_position_is_priority_then_age(store: &dyn Store) {
 async fn closing_records_one_event(store: &dyn Store) {
     let id = created_id(store, &escalation("k-1", "u-1"), t0()).await;
     let at = t0() + Duration::from_secs(60);
-    let first = store.close_ticket(&id, CloseReason::CustomerLeft, "left", at).await.unwrap().unwrap();
+    let first = store
+        .close_ticket(&id, CloseReason::CustomerLeft, "left", at)
+        .await
+        .unwrap()
+        .unwrap();
     let ticket = &first.ticket;
     assert_eq!(ticket.status, TicketStatus::Closed);
-    assert_eq!((ticket.closed_at, ticket.close_reason), (Some(at), Some(CloseReason::CustomerLeft)));
+    assert_eq!(
+        (ticket.closed_at, ticket.close_reason),
+        (Some(at), Some(CloseReason::CustomerLeft))
+    );
     assert_eq!(ticket.last_sequence, 2);
     let event = first.event.clone().expect("the close is recorded");
     assert_eq!((event.sequence, event.at), (2, at));
@@ -167,9 +242,19 @@ async fn closing_records_one_event(store: &dyn Store) {
         }
     );
     let later = at + Duration::from_secs(60);
-    let second = store.close_ticket(&id, CloseReason::Resolved, "x", later).await.unwrap().unwrap();
+    let second = store
+        .close_ticket(&id, CloseReason::Resolved, "x", later)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((second.ticket, second.event), (first.ticket, None));
-    assert!(store.close_ticket("unknown", CloseReason::Resolved, "x", at).await.unwrap().is_none());
+    assert!(
+        store
+            .close_ticket("unknown", CloseReason::Resolved, "x", at)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn events_replay_after_a_sequence(store: &dyn Store) {
@@ -206,7 +291,10 @@ async fn events_replay_after_a_sequence(store: &dyn Store) {
     for (i, kind) in kinds.iter().enumerate() {
         let at = t0() + Duration::from_secs(i as u64 + 1);
         let event = store.append_event(&id, at, kind).await.unwrap().unwrap();
-        assert_eq!((event.sequence, event.at, &event.kind), (i as u64 + 2, at, kind));
+        assert_eq!(
+            (event.sequence, event.at, &event.kind),
+            (i as u64 + 2, at, kind)
+        );
     }
     // A retried customer message is refused and uses no sequence number.
     let err = store.append_event(&id, t0(), &kinds[1]).await.unwrap_err();
@@ -221,7 +309,13 @@ async fn events_replay_after_a_sequence(store: &dyn Store) {
     let missed = store.events_after(&id, 4).await.unwrap();
     assert_eq!(missed, all[4..].to_vec());
     assert!(store.events_after(&id, 6).await.unwrap().is_empty());
-    assert!(store.append_event("unknown", t0(), &kinds[0]).await.unwrap().is_none());
+    assert!(
+        store
+            .append_event("unknown", t0(), &kinds[0])
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.events_after("unknown", 0).await.unwrap().is_empty());
 }
 

@@ -1,0 +1,110 @@
+//! Supervisors' figures: per queue, what waits now and how the last window went.
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
+
+use server_kit::clock::SharedClock;
+
+use super::{DomainError, Entrance, routing::Dispatcher};
+use crate::store::Store;
+
+/// How far back averages look unless asked otherwise.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// Figures for one (entrance, skill) queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueFigures {
+    /// Which door.
+    pub entrance: Entrance,
+    /// Which skill.
+    pub skill: String,
+    /// Tickets waiting now.
+    pub waiting: u32,
+    /// How long the longest-waiting ticket has waited.
+    pub longest_wait: Duration,
+    /// Available agents serving the queue.
+    pub agents_available: u32,
+    /// Creation to acceptance, over tickets accepted in the window.
+    pub average_wait: Duration,
+    /// Acceptance to close, over conversations closed in the window.
+    pub average_handling: Duration,
+    /// Conversations closed in the window.
+    pub handled: u32,
+}
+
+/// Queue figures over the store and the dispatcher.
+#[derive(Clone)]
+pub struct Supervision {
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+    dispatcher: Dispatcher,
+}
+
+#[derive(Default)]
+struct Sums {
+    waits: (u32, Duration),
+    handling: (u32, Duration),
+}
+
+fn mean((n, total): (u32, Duration)) -> Duration {
+    if n == 0 { Duration::ZERO } else { total / n }
+}
+
+fn since(later: SystemTime, earlier: SystemTime) -> Duration {
+    later.duration_since(earlier).unwrap_or_default()
+}
+
+impl Supervision {
+    /// Figures over `store` and `dispatcher`, timed by `clock`.
+    pub fn new(store: Arc<dyn Store>, clock: SharedClock, dispatcher: Dispatcher) -> Self {
+        Self {
+            store,
+            clock,
+            dispatcher,
+        }
+    }
+
+    /// Every queue with tickets waiting or agents serving it; averages over `window`.
+    pub async fn queue_figures(&self, window: Duration) -> Result<Vec<QueueFigures>, DomainError> {
+        let now = self.clock.now();
+        let from = now.checked_sub(window).unwrap_or(SystemTime::UNIX_EPOCH);
+        let mut sums: HashMap<(Entrance, String), Sums> = HashMap::new();
+        for t in self.store.ticket_times(from).await? {
+            let s = sums.entry((t.entrance, t.skill.clone())).or_default();
+            if let Some(assigned) = t.assigned_at.filter(|a| *a >= from) {
+                s.waits.0 += 1;
+                s.waits.1 += since(assigned, t.created_at);
+            }
+            if let (Some(assigned), Some(closed)) =
+                (t.assigned_at, t.closed_at.filter(|c| *c >= from))
+            {
+                s.handling.0 += 1;
+                s.handling.1 += since(closed, assigned);
+            }
+        }
+        Ok(self
+            .dispatcher
+            .snapshot()
+            .await
+            .into_iter()
+            .map(|q| {
+                let s = sums
+                    .remove(&(q.entrance, q.skill.clone()))
+                    .unwrap_or_default();
+                QueueFigures {
+                    longest_wait: q.oldest_since.map_or(Duration::ZERO, |o| since(now, o)),
+                    average_wait: mean(s.waits),
+                    average_handling: mean(s.handling),
+                    handled: s.handling.0,
+                    entrance: q.entrance,
+                    skill: q.skill,
+                    waiting: q.waiting,
+                    agents_available: q.agents_available,
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,341 @@
+//! Live streams that survive reconnects. Every stored event of a ticket has a sequence
+//! number; a stream first replays what the store holds after the caller's resume point,
+//! then forwards live notices, de-duplicating by sequence and re-reading the store
+//! whenever it sees a gap (or fell behind), so nothing is lost or sent twice. Streams end
+//! when the ticket closes (customer side), the caller hangs up, or the server drains.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
+
+use server_kit::Shutdown;
+use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{
+    Agent, DomainError, EventKind, Ticket, TicketEvent, TicketStatus, TranscriptLine,
+    hub::Notice,
+    intake::{QueueStatus, owned_ticket},
+    routing::{Dispatcher, Offer},
+};
+use crate::store::Store;
+
+/// Items queued per stream before the producer waits for the client.
+const BUFFER: usize = 64;
+
+/// What the customer's watch delivers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WatchItem {
+    /// A stored event.
+    Event(TicketEvent),
+    /// Where the queued ticket stands now (not stored).
+    Queue(QueueStatus),
+}
+
+/// An offer with what the agent needs to decide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfferView {
+    /// The offer.
+    pub offer: Offer,
+    /// The ticket offered.
+    pub ticket: Ticket,
+    /// The robot conversation so far.
+    pub transcript: Vec<TranscriptLine>,
+}
+
+/// What the agent's desk stream delivers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeskItem {
+    /// A new offer.
+    Offer(Box<OfferView>),
+    /// An offer ended before it was answered.
+    Withdrawn {
+        /// The offer.
+        offer_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A stored event of one of the agent's tickets.
+    Event(TicketEvent),
+    /// The agent's own state.
+    Agent(Agent),
+}
+
+/// A stream of items or a failure.
+pub type ItemStream<T> = ReceiverStream<Result<T, DomainError>>;
+
+/// Opens the live streams.
+#[derive(Clone)]
+pub struct Streams {
+    store: Arc<dyn Store>,
+    dispatcher: Dispatcher,
+    shutdown: Shutdown,
+}
+
+/// The events after `*last` that a notice (or a gap) calls for, moving `*last` on.
+async fn catch_up(
+    store: &dyn Store,
+    ticket_id: &str,
+    last: &mut u64,
+    live: Option<&TicketEvent>,
+) -> Result<Vec<TicketEvent>, DomainError> {
+    let events = match live {
+        Some(e) if e.sequence <= *last => vec![],
+        Some(e) if e.sequence == *last + 1 => vec![e.clone()],
+        _ => store.events_after(ticket_id, *last).await?,
+    };
+    if let Some(e) = events.last() {
+        *last = e.sequence;
+    }
+    Ok(events)
+}
+
+/// Sends or reports that the client is gone.
+async fn send<T>(tx: &mpsc::Sender<Result<T, DomainError>>, item: T) -> bool {
+    tx.send(Ok(item)).await.is_ok()
+}
+
+impl Streams {
+    /// Streams over `store` and `dispatcher`'s notices, ending when `shutdown` drains.
+    pub fn new(store: Arc<dyn Store>, dispatcher: Dispatcher, shutdown: Shutdown) -> Self {
+        Self {
+            store,
+            dispatcher,
+            shutdown,
+        }
+    }
+
+    /// The customer's view of a ticket: every stored event after `after_sequence`, then
+    /// live events and queue positions, until the ticket closes.
+    pub async fn watch_ticket(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        after_sequence: u64,
+    ) -> Result<ItemStream<WatchItem>, DomainError> {
+        owned_ticket(self.store.as_ref(), ticket_id, customer_id).await?;
+        let mut notices = self.dispatcher.hub().subscribe();
+        let (tx, rx) = mpsc::channel(BUFFER);
+        let (this, id) = (self.clone(), ticket_id.to_owned());
+        tokio::spawn(async move {
+            let store = this.store.as_ref();
+            let mut last = after_sequence;
+            let mut shown: Option<QueueStatus> = None;
+            let draining = this.shutdown.draining();
+            tokio::pin!(draining);
+            let mut live: Option<Arc<TicketEvent>> = None;
+            let mut refresh = true;
+            if let Ok(Some(t)) = store.ticket(&id).await
+                && t.status == TicketStatus::Closed
+                && last >= t.last_sequence
+            {
+                return; // Everything, the close included, was seen before.
+            }
+            loop {
+                if refresh || live.is_some() {
+                    let events = match catch_up(store, &id, &mut last, live.as_deref()).await {
+                        Ok(events) => events,
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    };
+                    for event in events {
+                        let closed = matches!(event.kind, EventKind::Closed { .. });
+                        if !send(&tx, WatchItem::Event(event)).await || closed {
+                            return;
+                        }
+                    }
+                }
+                if refresh {
+                    let status = this.dispatcher.queue_status(&id).await;
+                    if let Some(now) = status
+                        && status != shown
+                    {
+                        shown = status;
+                        if !send(&tx, WatchItem::Queue(now)).await {
+                            return;
+                        }
+                    }
+                }
+                (live, refresh) = (None, false);
+                tokio::select! {
+                    _ = &mut draining => return,
+                    _ = tx.closed() => return,
+                    notice = notices.recv() => match notice {
+                        Ok(Notice::Event(e)) if e.ticket_id == id => live = Some(e),
+                        Ok(Notice::QueuesMoved) | Err(RecvError::Lagged(_)) => refresh = true,
+                        Ok(_) => {}
+                        Err(RecvError::Closed) => return,
+                    },
+                }
+            }
+        });
+        Ok(ReceiverStream::new(rx))
+    }
+
+    /// The agent's desk: their state, the conversations they hold (replayed after each
+    /// cursor in `resume`, from the start otherwise), their open offer, then everything
+    /// live.
+    pub async fn desk(
+        &self,
+        agent_id: &str,
+        resume: Vec<(String, u64)>,
+    ) -> Result<ItemStream<DeskItem>, DomainError> {
+        let agent = self
+            .store
+            .agent(agent_id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("no agent '{agent_id}'")))?;
+        let mut notices = self.dispatcher.hub().subscribe();
+        let (tx, rx) = mpsc::channel(BUFFER);
+        let mut desk = Desk {
+            streams: self.clone(),
+            agent_id: agent_id.to_owned(),
+            seen: resume.into_iter().collect(),
+            tracked: BTreeSet::new(),
+            tx,
+        };
+        tokio::spawn(async move {
+            for ticket_id in desk.seen.keys().cloned().collect::<Vec<_>>() {
+                // Tickets the agent no longer served are skipped, not refused.
+                if let Ok(Some(t)) = desk.streams.store.ticket(&ticket_id).await
+                    && t.agent.is_some_and(|a| a.agent_id == desk.agent_id)
+                {
+                    desk.tracked.insert(ticket_id);
+                }
+            }
+            desk.tracked
+                .extend(desk.streams.dispatcher.chats_of(&desk.agent_id).await);
+            if !send(&desk.tx, DeskItem::Agent(agent)).await || !desk.resync().await {
+                return;
+            }
+            let draining = desk.streams.shutdown.draining();
+            tokio::pin!(draining);
+            loop {
+                let alive = tokio::select! {
+                    _ = &mut draining => false,
+                    _ = desk.tx.closed() => false,
+                    notice = notices.recv() => match notice {
+                        Ok(notice) => desk.on(notice).await,
+                        Err(RecvError::Lagged(_)) => desk.resync().await,
+                        Err(RecvError::Closed) => false,
+                    },
+                };
+                if !alive {
+                    return;
+                }
+            }
+        });
+        Ok(ReceiverStream::new(rx))
+    }
+}
+
+/// One desk stream's bookkeeping.
+struct Desk {
+    streams: Streams,
+    agent_id: String,
+    /// The last sequence delivered per ticket.
+    seen: BTreeMap<String, u64>,
+    /// Tickets whose events this desk follows.
+    tracked: BTreeSet<String>,
+    tx: mpsc::Sender<Result<DeskItem, DomainError>>,
+}
+
+impl Desk {
+    /// Handles one notice; false once the stream should end.
+    async fn on(&mut self, notice: Notice) -> bool {
+        match notice {
+            Notice::Event(e) => {
+                let joined_me = matches!(&e.kind, EventKind::AgentJoined { agent_id } if *agent_id == self.agent_id);
+                if joined_me || self.tracked.contains(&e.ticket_id) {
+                    return self.deliver(&e.ticket_id, Some(&e)).await;
+                }
+                true
+            }
+            Notice::Offered {
+                agent_id, offer_id, ..
+            } if agent_id == self.agent_id => self.offer(&offer_id).await,
+            Notice::Withdrawn {
+                agent_id,
+                offer_id,
+                reason,
+            } if agent_id == self.agent_id => {
+                send(&self.tx, DeskItem::Withdrawn { offer_id, reason }).await
+            }
+            Notice::AgentChanged { agent_id } if agent_id == self.agent_id => {
+                match self.streams.store.agent(&agent_id).await {
+                    Ok(Some(agent)) => send(&self.tx, DeskItem::Agent(agent)).await,
+                    _ => true,
+                }
+            }
+            _ => true,
+        }
+    }
+
+    /// Catches every tracked ticket up from the store and re-sends the open offer.
+    async fn resync(&mut self) -> bool {
+        for ticket_id in self.tracked.clone() {
+            if !self.deliver(&ticket_id, None).await {
+                return false;
+            }
+        }
+        match self.streams.dispatcher.offer_for(&self.agent_id).await {
+            Some(offer) => self.offer(&offer.offer_id).await,
+            None => true,
+        }
+    }
+
+    /// Sends the ticket's events after what this desk saw, following joins and leaves.
+    async fn deliver(&mut self, ticket_id: &str, live: Option<&TicketEvent>) -> bool {
+        let last = self.seen.entry(ticket_id.to_owned()).or_insert(0);
+        let store = self.streams.store.as_ref();
+        let events = match catch_up(store, ticket_id, last, live).await {
+            Ok(events) => events,
+            Err(e) => return self.tx.send(Err(e)).await.is_ok(),
+        };
+        for event in events {
+            match &event.kind {
+                EventKind::AgentJoined { agent_id } if *agent_id == self.agent_id => {
+                    self.tracked.insert(ticket_id.to_owned());
+                }
+                EventKind::Closed { .. } | EventKind::Transferred { .. } => {
+                    self.tracked.remove(ticket_id);
+                }
+                _ => {}
+            }
+            if !send(&self.tx, DeskItem::Event(event)).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Sends the offer with its ticket and transcript, if it is still open.
+    async fn offer(&mut self, offer_id: &str) -> bool {
+        let Some(offer) = self.streams.dispatcher.offer_for(&self.agent_id).await else {
+            return true;
+        };
+        if offer.offer_id != offer_id {
+            return true;
+        }
+        let store = self.streams.store.as_ref();
+        let view = async {
+            let ticket = store.ticket(&offer.ticket_id).await?;
+            let transcript = store.transcript(&offer.ticket_id).await?;
+            Ok::<_, DomainError>(ticket.map(|ticket| OfferView {
+                offer,
+                ticket,
+                transcript,
+            }))
+        };
+        match view.await {
+            Ok(Some(view)) if view.ticket.status == TicketStatus::Queued => {
+                send(&self.tx, DeskItem::Offer(Box::new(view))).await
+            }
+            Ok(_) => true,
+            Err(e) => self.tx.send(Err(e)).await.is_ok(),
+        }
+    }
+}
