@@ -1,0 +1,211 @@
+//! The customer and a person, through both services over real gRPC: the bot hands off,
+//! the agent is offered the ticket and accepts, the customer sees 工号 and the agent's
+//! messages on the session's stream while their own reach the agent's desk, the agent
+//! hands back to the robot, which answers again, and the customer rates the agent once.
+
+use std::time::Duration;
+
+use honeydesk::{TestApp, chat::Chat, testing::authed};
+use honeydesk_proto::{
+    agent::v1::{self as agent_pb, agent_desk_service_client::AgentDeskServiceClient},
+    bot::v1::{self as pb, session_event::Kind},
+};
+use server_kit::Role;
+use tokio_stream::StreamExt;
+use tonic::{Code, Streaming, transport::Channel};
+
+/// An agent at their desk.
+struct Desk {
+    client: AgentDeskServiceClient<Channel>,
+    token: String,
+    stream: Streaming<agent_pb::StreamDeskResponse>,
+}
+
+impl Desk {
+    async fn sign_in(app: &TestApp, agent_id: &str) -> Self {
+        let token = app.token(agent_id, Role::Agent);
+        let mut client = app.desk().await;
+        client
+            .sign_in(authed(agent_pb::SignInRequest {}, &token))
+            .await
+            .expect("the agent signs in");
+        let stream = client
+            .stream_desk(authed(
+                agent_pb::StreamDeskRequest { resume: vec![] },
+                &token,
+            ))
+            .await
+            .expect("the desk stream opens")
+            .into_inner();
+        Self {
+            client,
+            token,
+            stream,
+        }
+    }
+
+    /// The next desk item matching `pick`, within five seconds.
+    async fn next<T>(
+        &mut self,
+        pick: impl Fn(agent_pb::stream_desk_response::Kind) -> Option<T>,
+    ) -> T {
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let item = self.stream.next().await.expect("open").expect("no error");
+                if let Some(found) = item.kind.and_then(&pick) {
+                    return found;
+                }
+            }
+        })
+        .await
+        .expect("the desk item arrives within 5 s")
+    }
+}
+
+/// Waits until bot-service reports the session in `state`.
+async fn until_state(chat: &mut Chat, state: pb::SessionState) {
+    for _ in 0..100 {
+        if chat.session().await.state == state as i32 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the session never reached {state:?}");
+}
+
+#[tokio::test]
+async fn from_the_robot_to_a_person_and_back() {
+    let app = TestApp::spawn().await;
+    let mut desk = Desk::sign_in(&app, "a-1025").await;
+    let mut chat = Chat::named(&app, "shopper-9").await;
+    chat.say("我要申请退款").await;
+    let ticket = chat
+        .request_agent()
+        .await
+        .expect("queued")
+        .session
+        .unwrap()
+        .ticket_id;
+    let mut events = chat.events(0).await;
+
+    let offer = desk
+        .next(|k| match k {
+            agent_pb::stream_desk_response::Kind::Offer(o) => Some(o),
+            _ => None,
+        })
+        .await;
+    assert_eq!(offer.ticket.as_ref().unwrap().ticket_id, ticket);
+    desk.client
+        .accept_offer(authed(
+            agent_pb::AcceptOfferRequest {
+                offer_id: offer.offer_id.clone(),
+            },
+            &desk.token,
+        ))
+        .await
+        .expect("the agent accepts");
+
+    let joined = events.next_stored().await;
+    let Some(Kind::AgentJoined(j)) = joined.kind else {
+        panic!("expected the agent to join first: {joined:?}")
+    };
+    assert_eq!(j.agent.unwrap().work_number, "1025");
+    assert!(j.notice.contains("工号1025"), "{}", j.notice);
+    until_state(&mut chat, pb::SessionState::WithAgent).await;
+
+    // The customer's message reaches the desk; the agent's reaches the customer.
+    let sent = chat.try_say("退款三天了还没到账").await.unwrap();
+    assert!(sent.relayed && sent.reply.is_none());
+    let at_desk = desk
+        .next(|k| match k {
+            agent_pb::stream_desk_response::Kind::TicketEvent(e) => match e.kind {
+                Some(agent_pb::ticket_event::Kind::Message(m))
+                    if m.sender == agent_pb::Sender::Customer as i32 =>
+                {
+                    Some(m.text)
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .await;
+    assert_eq!(at_desk, "退款三天了还没到账");
+    desk.client
+        .send_agent_message(authed(
+            agent_pb::SendAgentMessageRequest {
+                ticket_id: ticket.clone(),
+                client_message_id: "a1".into(),
+                text: "您好，已为您加急处理退款".into(),
+            },
+            &desk.token,
+        ))
+        .await
+        .expect("the agent writes");
+    let mut agent_said = None;
+    while agent_said.is_none() {
+        if let Some(Kind::AgentMessage(m)) = events.next_stored().await.kind {
+            agent_said = Some(m.text);
+        }
+    }
+    assert_eq!(agent_said.unwrap(), "您好，已为您加急处理退款");
+
+    // Rating before the close is refused by the human side.
+    let early = chat
+        .client
+        .rate_agent(authed(
+            pb::RateAgentRequest {
+                session_id: chat.session.clone(),
+                score: 5,
+                comment: String::new(),
+            },
+            &chat.token,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+
+    desk.client
+        .close_ticket(authed(
+            agent_pb::CloseTicketRequest {
+                ticket_id: ticket.clone(),
+                resolution: agent_pb::Resolution::ReturnToBot as i32,
+                note: String::new(),
+            },
+            &desk.token,
+        ))
+        .await
+        .expect("the agent hands back to the robot");
+    let closed = loop {
+        if let Some(Kind::Closed(c)) = events.next_stored().await.kind {
+            break c;
+        }
+    };
+    assert!(closed.back_to_bot && closed.can_rate, "{closed:?}");
+    until_state(&mut chat, pb::SessionState::Bot).await;
+    assert_eq!(
+        chat.say("我的快递到哪了").await.intent.unwrap().name,
+        "logistics.tracking",
+        "the robot answers again in the same session"
+    );
+
+    let rate = |score| {
+        let mut client = chat.client.clone();
+        let request = authed(
+            pb::RateAgentRequest {
+                session_id: chat.session.clone(),
+                score,
+                comment: "很快".into(),
+            },
+            &chat.token,
+        );
+        async move { client.rate_agent(request).await }
+    };
+    assert_eq!(rate(6).await.unwrap_err().code(), Code::InvalidArgument);
+    rate(5).await.expect("the first rating counts");
+    assert_eq!(
+        rate(4).await.unwrap_err().code(),
+        Code::FailedPrecondition,
+        "one rating per ticket"
+    );
+    app.stop().await;
+}
