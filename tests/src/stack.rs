@@ -15,6 +15,8 @@ pub struct Stack {
     pub agent_addr: SocketAddr,
     bot: Running<bot_service::StartupError>,
     agent: Running<agent_service::StartupError>,
+    agent_settings: AgentSettings,
+    clock: SharedClock,
 }
 
 struct Running<E> {
@@ -30,10 +32,11 @@ impl Stack {
         mut bot: BotSettings,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
+        let agent_settings = agent.clone();
         let agent_app = agent_service::Application::build(agent, clock.clone()).await?;
         let agent_addr = agent_app.local_addr();
         bot.agent.url = format!("http://{agent_addr}");
-        let bot_app = match bot_service::Application::build(bot, clock).await {
+        let bot_app = match bot_service::Application::build(bot, clock.clone()).await {
             Ok(app) => app,
             Err(e) => {
                 let shutdown = agent_app.shutdown_handle();
@@ -56,7 +59,24 @@ impl Stack {
             agent_addr,
             bot,
             agent,
+            agent_settings,
+            clock,
         })
+    }
+
+    /// Stops agent-service (draining its streams) and starts a new one on the same store
+    /// and address, as after a crash and restart; bot-service keeps running.
+    pub async fn restart_agent(&mut self) -> anyhow::Result<()> {
+        self.agent.shutdown.trigger();
+        (&mut self.agent.task).await??;
+        let mut settings = self.agent_settings.clone();
+        settings.server.listen = Some(self.agent_addr);
+        let app = agent_service::Application::build(settings, self.clock.clone()).await?;
+        self.agent = Running {
+            shutdown: app.shutdown_handle(),
+            task: tokio::spawn(app.run_until_stopped(std::future::pending())),
+        };
+        Ok(())
     }
 
     /// bot-service's shutdown handle.
