@@ -6,6 +6,7 @@ mod brain;
 mod error;
 mod handoff;
 pub mod stats;
+mod tasks;
 mod turn;
 
 use std::{
@@ -21,6 +22,7 @@ use tokio::sync::OwnedMutexGuard;
 pub use turn::TurnOutcome;
 
 use crate::{
+    actions::Backends,
     handoff::HumanDesk,
     recognition::Classification,
     session::{CloseReason, Registry, Reply, Session, SessionState},
@@ -54,6 +56,7 @@ pub struct Engine {
     stats: stats::Stats,
     clock: SharedClock,
     desk: Arc<dyn HumanDesk>,
+    actions: Backends,
 }
 
 impl Engine {
@@ -75,7 +78,15 @@ impl Engine {
             stats: stats::Stats::default(),
             clock,
             desk,
+            actions: Backends::none(),
         })
+    }
+
+    /// The engine with these action back ends for task intents (none by default: tasks
+    /// then say their service is not available).
+    pub fn with_actions(mut self, actions: Backends) -> Self {
+        self.actions = actions;
+        self
     }
 
     /// The catalogue and recogniser in force.

@@ -1,44 +1,26 @@
-//! [`HumanDesk`] over gRPC: calls agent-service's `TicketService` with bot-service's own
-//! `service` identity, through a small pool of channels, with a deadline on every call,
-//! the caller's request id forwarded, and retries with backoff for idempotent calls.
+//! [`HumanDesk`] over gRPC: calls agent-service's `TicketService` over a
+//! [`ServiceLink`] (bot-service's own `service` identity, a small pool of channels, a
+//! deadline on every call, the request id forwarded, retries with backoff).
 
-use std::{
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::{Duration, SystemTime},
-};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use honeydesk_proto::agent::v1::{self as pb, ticket_service_client::TicketServiceClient};
-use server_kit::{
-    Hs256Tokens, Role,
-    request_id::{self, REQUEST_ID},
-    time::to_timestamp,
-};
-use tonic::{
-    Code, Request, Status,
-    transport::{Channel, Endpoint},
-};
+use server_kit::time::to_timestamp;
+use tonic::{Request, Status, transport::Channel};
 
 use super::{Escalation, HandoffError, HumanDesk, QueuePlace};
-use crate::{config::AgentLinkSettings, session::Speaker, vocabulary::Entrance};
-
-/// The service identity bot-service presents to agent-service.
-pub const SERVICE_SUBJECT: &str = "bot-service";
-
-/// How long a minted service token lives; renewed well before.
-const TOKEN_TTL: Duration = Duration::from_secs(3600);
+pub use crate::link::SERVICE_SUBJECT;
+use crate::{
+    config::AgentLinkSettings,
+    link::{LinkError, LinkSettings, ServiceLink},
+    session::Speaker,
+    vocabulary::Entrance,
+};
 
 /// agent-service's ticket API, as the robot uses it.
 pub struct AgentServiceClient {
-    channels: Vec<Channel>,
-    next: AtomicUsize,
-    deadline: Duration,
-    attempts: u32,
-    tokens: Hs256Tokens,
-    token: Mutex<(String, SystemTime)>,
+    link: ServiceLink,
 }
 
 impl AgentServiceClient {
@@ -48,51 +30,25 @@ impl AgentServiceClient {
         settings: &AgentLinkSettings,
         jwt_secret: &str,
     ) -> Result<Self, tonic::transport::Error> {
-        let endpoint = Endpoint::from_shared(settings.url.clone())?
-            .connect_timeout(settings.deadline())
-            .tcp_nodelay(true);
-        let channels = (0..settings.channels)
-            .map(|_| endpoint.connect_lazy())
-            .collect();
-        Ok(Self {
-            channels,
-            next: AtomicUsize::new(0),
+        let link = LinkSettings {
+            url: settings.url.clone(),
             deadline: settings.deadline(),
+            channels: settings.channels,
             attempts: settings.attempts,
-            tokens: Hs256Tokens::new(jwt_secret.as_bytes()),
-            token: Mutex::new((String::new(), SystemTime::UNIX_EPOCH)),
+            retry_timeouts: true,
+        };
+        Ok(Self {
+            link: ServiceLink::new(link, jwt_secret)?,
         })
     }
 
     fn client(&self) -> TicketServiceClient<Channel> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.channels.len();
-        TicketServiceClient::new(self.channels[i].clone())
-    }
-
-    fn bearer(&self) -> String {
-        let mut token = self.token.lock().unwrap_or_else(|e| e.into_inner());
-        let now = SystemTime::now();
-        if token.1 <= now {
-            token.0 = self.tokens.mint(SERVICE_SUBJECT, Role::Service, TOKEN_TTL);
-            token.1 = now + TOKEN_TTL / 2;
-        }
-        format!("Bearer {}", token.0)
+        TicketServiceClient::new(self.link.channel())
     }
 
     /// A request carrying our identity, the current request id and the deadline.
     fn request<T>(&self, message: T) -> Request<T> {
-        let mut request = Request::new(message);
-        request.set_timeout(self.deadline);
-        let md = request.metadata_mut();
-        if let Ok(v) = self.bearer().parse() {
-            md.insert("authorization", v);
-        }
-        if let Some(id) = request_id::current()
-            && let Ok(v) = id.parse()
-        {
-            md.insert(REQUEST_ID, v);
-        }
-        request
+        self.link.request(message)
     }
 
     /// Runs an idempotent call with the deadline, retrying transient failures.
@@ -101,39 +57,13 @@ impl AgentServiceClient {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        let mut backoff = Duration::from_millis(50);
-        let mut attempt = 1;
-        loop {
-            let error = match tokio::time::timeout(self.deadline, call()).await {
-                Ok(Ok(response)) => return Ok(response.into_inner()),
-                Ok(Err(status)) => classify(status, self.deadline),
-                Err(_) => HandoffError::Timeout(self.deadline),
-            };
-            let transient = matches!(
-                error,
-                HandoffError::Unavailable(_) | HandoffError::Timeout(_)
-            );
-            if !transient || attempt >= self.attempts {
-                tracing::warn!(%error, attempt, "{what} failed");
-                return Err(error);
+        self.link.call(what, call).await.map_err(|e| match e {
+            LinkError::Unavailable(m) | LinkError::Broken(m) => HandoffError::Unavailable(m),
+            LinkError::Timeout(d) => HandoffError::Timeout(d),
+            LinkError::Refused { code, message } => {
+                HandoffError::Refused(format!("{code:?}: {message}"))
             }
-            tracing::info!(%error, attempt, "{what} failed; retrying");
-            tokio::time::sleep(backoff).await;
-            backoff *= 4;
-            attempt += 1;
-        }
-    }
-}
-
-/// Sorts a status from agent-service into what the engine can act on.
-fn classify(status: Status, deadline: Duration) -> HandoffError {
-    match status.code() {
-        Code::Unavailable | Code::Unknown | Code::Unimplemented | Code::ResourceExhausted => {
-            HandoffError::Unavailable(status.message().to_owned())
-        }
-        Code::DeadlineExceeded => HandoffError::Timeout(deadline),
-        Code::Cancelled if status.message().contains("Timeout") => HandoffError::Timeout(deadline),
-        _ => HandoffError::Refused(format!("{:?}: {}", status.code(), status.message())),
+        })
     }
 }
 

@@ -137,6 +137,8 @@ pub struct Session {
     pub transcript: Vec<TranscriptLine>,
     /// The ticket in agent-service after hand-off.
     pub ticket_id: Option<String>,
+    /// The task under way (top-up, weather…) and how many were started.
+    pub tasks: crate::tasks::TaskState,
     /// Replies by client message id, oldest first, for idempotent retries.
     answered: VecDeque<(String, Reply)>,
     /// Intent of each reply, for ratings.
@@ -169,6 +171,7 @@ impl Session {
             last_problem: None,
             transcript: Vec::new(),
             ticket_id: None,
+            tasks: Default::default(),
             answered: VecDeque::new(),
             reply_intents: HashMap::new(),
             ratings: HashMap::new(),
