@@ -3,6 +3,8 @@
 //! is the `spawn_app` helper that starts them on ephemeral ports with temporary storage,
 //! a fake clock and token minting.
 
+pub mod chat;
+pub mod sandbox;
 pub mod stack;
 pub mod testing;
 
