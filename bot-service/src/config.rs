@@ -1,7 +1,7 @@
-//! bot-service settings: the `[server]`, `[bot]` and `[agent]` tables of a TOML file,
-//! under `HONEYDESK_*` environment variables, under command-line flags.
+//! bot-service settings: the `[server]`, `[bot]`, `[agent]` and `[actions]` tables of a
+//! TOML file, under `HONEYDESK_*` environment variables, under command-line flags.
 
-use std::{path::PathBuf, time::Duration};
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
@@ -19,6 +19,8 @@ pub struct BotSettings {
     pub bot: BehaviourSettings,
     /// The link to agent-service.
     pub agent: AgentLinkSettings,
+    /// The back ends that carry out task intents.
+    pub actions: ActionSettings,
 }
 
 /// How the robot behaves.
@@ -97,6 +99,40 @@ impl AgentLinkSettings {
     }
 }
 
+/// How bot-service reaches the back ends of task intents (`[actions]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActionSettings {
+    /// Back-end addresses (`http://host:port`) by the names the catalogue's tasks use
+    /// (`[actions.backends] topup = "http://…"`). A task whose back end is not listed
+    /// tells the customer its service is not available.
+    pub backends: BTreeMap<String, String>,
+    /// Deadline of each call, in milliseconds; past it the outcome is unknown.
+    pub deadline_ms: u64,
+    /// Channels kept open to each back end.
+    pub channels: usize,
+    /// Attempts when a back end is unreachable (the idempotency key makes them safe).
+    pub attempts: u32,
+}
+
+impl Default for ActionSettings {
+    fn default() -> Self {
+        Self {
+            backends: BTreeMap::new(),
+            deadline_ms: 3000,
+            channels: 2,
+            attempts: 2,
+        }
+    }
+}
+
+impl ActionSettings {
+    /// The per-call deadline.
+    pub fn deadline(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms)
+    }
+}
+
 /// Command-line flags (and environment variables) of bot-service.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct BotArgs {
@@ -124,6 +160,14 @@ pub struct BotArgs {
     /// Deadline for calls to agent-service, in milliseconds.
     #[arg(long, env = "HONEYDESK_AGENT_DEADLINE_MS")]
     pub agent_deadline_ms: Option<u64>,
+    /// A task back end as NAME=URL (repeatable, or comma-separated in the variable),
+    /// e.g. `topup=http://127.0.0.1:50053`.
+    #[arg(
+        long = "action-backend",
+        env = "HONEYDESK_ACTION_BACKENDS",
+        value_delimiter = ','
+    )]
+    pub action_backends: Vec<String>,
 }
 
 impl BotSettings {
@@ -149,6 +193,15 @@ impl BotSettings {
         }
         if let Some(v) = args.agent_deadline_ms {
             settings.agent.deadline_ms = v;
+        }
+        for pair in &args.action_backends {
+            let (name, url) = pair
+                .split_once('=')
+                .ok_or_else(|| invalid("actions.backends", &format!("'{pair}' is not NAME=URL")))?;
+            settings
+                .actions
+                .backends
+                .insert(name.trim().to_owned(), url.trim().to_owned());
         }
         settings.validate()?;
         Ok(settings)
@@ -183,6 +236,38 @@ impl BotSettings {
         if self.agent.attempts == 0 {
             return Err(invalid("agent.attempts", "must be at least 1"));
         }
+        self.validate_actions()
+    }
+
+    fn validate_actions(&self) -> Result<(), ConfigError> {
+        let a = &self.actions;
+        for (name, url) in &a.backends {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            {
+                return Err(invalid(
+                    "actions.backends",
+                    &format!("bad back-end name '{name}'"),
+                ));
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(
+                    "actions.backends",
+                    &format!("{name}: '{url}' must start with http:// or https://"),
+                ));
+            }
+        }
+        if a.deadline_ms == 0 {
+            return Err(invalid("actions.deadline_ms", "must be at least 1"));
+        }
+        if a.channels == 0 {
+            return Err(invalid("actions.channels", "must be at least 1"));
+        }
+        if a.attempts == 0 {
+            return Err(invalid("actions.attempts", "must be at least 1"));
+        }
         Ok(())
     }
 }
@@ -203,5 +288,15 @@ mod tests {
         let mut s = BotSettings::default();
         s.agent.url = "127.0.0.1:50052".into();
         assert!(s.validate().unwrap_err().to_string().contains("agent.url"));
+        let mut s = BotSettings::default();
+        s.actions
+            .backends
+            .insert("topup".into(), "localhost:1".into());
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("actions.backends")
+        );
     }
 }

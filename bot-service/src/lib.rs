@@ -2,15 +2,19 @@
 //! entrances (CONSUMER 小蜜, MERCHANT 万象), recognises intents from the catalogue,
 //! answers, and hands conversations to agent-service when a person is needed.
 
+pub mod actions;
 pub mod catalogue;
 pub mod config;
 pub mod engine;
 pub mod evaluation;
 pub mod grpc;
 pub mod handoff;
+pub mod link;
 pub mod recognition;
+pub mod sandbox;
 pub mod session;
 pub mod startup;
+pub mod tasks;
 pub mod vocabulary;
 
 pub use startup::{Application, StartupError};

@@ -1,6 +1,6 @@
 //! The bot-service binary: settings → telemetry → `Application::build` → run until
-//! SIGINT/SIGTERM (SIGHUP reloads the catalogue). Subcommands mint a token for local use
-//! and evaluate recognition against the labelled set.
+//! SIGINT/SIGTERM (SIGHUP reloads the catalogue). Subcommands mint a token for local use,
+//! evaluate recognition against the labelled set, and run the sandbox task back end.
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use bot_service::{
     config::{BotArgs, BotSettings},
     evaluation,
     recognition::Recognizer,
+    sandbox::{SandboxApp, SandboxSettings},
 };
 use clap::{Parser, Subcommand};
 use server_kit::{SystemClock, cli::TokenArgs, server::stop_signal, telemetry};
@@ -36,6 +37,13 @@ enum Command {
         #[arg(long)]
         cases: Option<std::path::PathBuf>,
     },
+    /// Run the sandbox task back end (simulated phone top-ups, a fixed weather table)
+    /// that `[actions.backends]` can point at; it checks tokens with the same secret.
+    Sandbox {
+        /// Where the sandbox listens.
+        #[arg(long, default_value = "127.0.0.1:50053")]
+        address: std::net::SocketAddr,
+    },
 }
 
 #[tokio::main]
@@ -56,6 +64,18 @@ async fn main() -> anyhow::Result<()> {
             let default_cases = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/utterances.toml");
             let cases = evaluation::load_cases(cases.as_deref().unwrap_or(default_cases.as_ref()))?;
             println!("{}", evaluation::evaluate(&recognizer, &cases));
+            return Ok(());
+        }
+        Some(Command::Sandbox { address }) => {
+            telemetry::init(settings.server.log_format);
+            let app = SandboxApp::build(SandboxSettings {
+                listen: *address,
+                jwt_secret: settings.server.jwt_secret.clone(),
+                drain_timeout: settings.server.drain_timeout(),
+            })
+            .await?;
+            tracing::info!(addr = %app.local_addr(), "sandbox action back end listening");
+            app.run_until_stopped(stop_signal()).await?;
             return Ok(());
         }
         Some(Command::Serve) | None => {}

@@ -1,5 +1,6 @@
-//! Assembling bot-service: load the catalogue, connect (lazily) to agent-service, bind
-//! the port, wire the gRPC services behind authentication, and run the idle sweeper.
+//! Assembling bot-service: load the catalogue, connect (lazily) to agent-service and the
+//! task back ends, bind the port, wire the gRPC services behind authentication, and run
+//! the idle sweeper.
 //! Tests call [`Application::build`] exactly as `main` does, on port 0.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -19,10 +20,12 @@ use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 
 use crate::{
-    config::{BotSettings, DEFAULT_PORT},
+    actions::{Backends, client::ActionClient},
+    config::{ActionSettings, BotSettings, DEFAULT_PORT},
     engine::{BotError, Engine, EngineSettings},
     grpc::{ConversationApi, IntentApi},
     handoff::client::AgentServiceClient,
+    link::LinkSettings,
 };
 
 /// How often idle sessions are looked for (a fake clock also wakes the sweeper).
@@ -37,6 +40,14 @@ pub enum StartupError {
     /// The agent-service address is unusable.
     #[error("agent.url: {0}")]
     AgentLink(#[from] tonic::transport::Error),
+    /// A task back end's address is unusable.
+    #[error("actions.backends.{name}: {source}")]
+    ActionBackend {
+        /// The back end's name.
+        name: String,
+        /// Why.
+        source: tonic::transport::Error,
+    },
     /// The port could not be bound.
     #[error("binding {addr}: {source}")]
     Bind {
@@ -71,19 +82,25 @@ impl Application {
             &settings.server.jwt_secret,
         )?);
         let b = &settings.bot;
-        let engine = Arc::new(Engine::new(
-            EngineSettings {
-                catalogue: b.catalogue.clone(),
-                confidence_threshold: b.confidence_threshold,
-                idle_timeout: b.idle_timeout(),
-                max_message_chars: b.max_message_chars,
-                offer_agent_after_turns: b.offer_agent_after_turns,
-                offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
-                hotline: b.hotline.clone(),
-            },
-            clock.clone(),
-            desk,
-        )?);
+        let engine = Arc::new(
+            Engine::new(
+                EngineSettings {
+                    catalogue: b.catalogue.clone(),
+                    confidence_threshold: b.confidence_threshold,
+                    idle_timeout: b.idle_timeout(),
+                    max_message_chars: b.max_message_chars,
+                    offer_agent_after_turns: b.offer_agent_after_turns,
+                    offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
+                    hotline: b.hotline.clone(),
+                },
+                clock.clone(),
+                desk,
+            )?
+            .with_actions(action_backends(
+                &settings.actions,
+                &settings.server.jwt_secret,
+            )?),
+        );
         let info = engine.brain().info();
         tracing::info!(intents = info.intents, catalogue = %b.catalogue.display(), "catalogue loaded");
 
@@ -162,4 +179,26 @@ impl Application {
         sweeper.abort();
         Ok(result?)
     }
+}
+
+/// A gRPC client for every configured task back end.
+fn action_backends(settings: &ActionSettings, jwt_secret: &str) -> Result<Backends, StartupError> {
+    let mut backends = Backends::none();
+    for (name, url) in &settings.backends {
+        let link = LinkSettings {
+            url: url.clone(),
+            deadline: settings.deadline(),
+            channels: settings.channels,
+            attempts: settings.attempts,
+            retry_timeouts: false,
+        };
+        let client =
+            ActionClient::new(link, jwt_secret).map_err(|source| StartupError::ActionBackend {
+                name: name.clone(),
+                source,
+            })?;
+        backends = backends.with(name.clone(), Arc::new(client));
+    }
+    tracing::info!(backends = ?backends.names(), "task back ends");
+    Ok(backends)
 }

@@ -32,7 +32,19 @@ impl Chat {
         role: Role,
         entrance: pb::Entrance,
     ) -> (Self, pb::StartSessionResponse) {
-        let token = app.token(user, role);
+        Self::start(app, app.token(user, role), entrance).await
+    }
+
+    /// A CONSUMER session for an already minted token (custom claims).
+    pub async fn with_token(app: &TestApp, token: String) -> Self {
+        Self::start(app, token, pb::Entrance::Consumer).await.0
+    }
+
+    async fn start(
+        app: &TestApp,
+        token: String,
+        entrance: pb::Entrance,
+    ) -> (Self, pb::StartSessionResponse) {
         let mut client = app.conversation().await;
         let started = client
             .start_session(authed(
@@ -93,6 +105,13 @@ impl Chat {
             ))
             .await
             .map(|r| r.into_inner())
+    }
+
+    /// The robot's reply to `text` sent under `id` (reuse an id to play a retry).
+    pub async fn reply_to(&mut self, id: &str, text: &str) -> Result<pb::BotReply, Status> {
+        self.say_with_id(id, text)
+            .await
+            .map(|r| r.reply.expect("the robot answers"))
     }
 
     /// Sends `text` and returns the robot's reply.

@@ -15,6 +15,8 @@ pub(super) struct RawCatalogue {
     pub fallback: Option<RawFallback>,
     #[serde(default, rename = "intent")]
     pub intents: Vec<RawIntent>,
+    #[serde(default, rename = "city")]
+    pub cities: Vec<RawCity>,
 }
 
 /// `[entrances.consumer]` and `[entrances.merchant]`.
@@ -74,4 +76,48 @@ pub(super) struct RawIntent {
     pub quick_replies_zh: Vec<String>,
     #[serde(default)]
     pub quick_replies_en: Vec<String>,
+    pub task: Option<RawTask>,
+}
+
+/// `[intent.task]`: how a task intent's dialogue runs and which back end carries it out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTask {
+    pub backend: Option<String>,
+    #[serde(default)]
+    pub confirm: bool,
+    pub confirm_zh: Option<String>,
+    pub confirm_en: Option<String>,
+    pub check_zh: Option<String>,
+    pub check_en: Option<String>,
+    #[serde(default, rename = "slot")]
+    pub slots: Vec<RawSlot>,
+}
+
+/// One `[[intent.task.slot]]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSlot {
+    #[serde(default)]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub ask_zh: Option<String>,
+    pub ask_en: Option<String>,
+    #[serde(default)]
+    pub choices: Vec<i64>,
+    #[serde(default)]
+    pub from_profile: bool,
+}
+
+/// One `[[city]]` that weather-like tasks recognise.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCity {
+    #[serde(default)]
+    pub id: String,
+    pub zh: Option<String>,
+    pub en: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }

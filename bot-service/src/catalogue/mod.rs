@@ -5,6 +5,7 @@
 mod file;
 mod model;
 mod problem;
+mod task;
 mod validate;
 
 #[cfg(test)]
@@ -17,6 +18,7 @@ pub use model::{
     Bilingual, Catalogue, EntranceSettings, FallbackTexts, HOTLINE_PLACEHOLDER, Intent, render,
 };
 pub use problem::{Issue, Problem, Scope};
+pub use task::{City, SlotSpec, SlotType, TaskSpec};
 
 /// The catalogue that ships with bot-service, for tools and tests that need a real one.
 pub const DEFAULT_CATALOGUE_PATH: &str =

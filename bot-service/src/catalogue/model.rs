@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::task::{City, TaskSpec};
 use crate::vocabulary::{Entrance, IntentKind, Language};
 
 /// The placeholder an answer uses for the official complaint hotline number.
@@ -54,6 +55,9 @@ pub struct Intent {
     pub answers: Bilingual<Vec<String>>,
     /// Buttons offered under the answer; may be empty.
     pub quick_replies: Bilingual<Vec<String>>,
+    /// How a task intent's dialogue runs; `None` for other kinds (and for a task intent
+    /// that only answers).
+    pub task: Option<TaskSpec>,
 }
 
 impl Intent {
@@ -113,6 +117,7 @@ pub struct Catalogue {
     pub(super) fallback: FallbackTexts,
     pub(super) intents: Vec<Intent>,
     pub(super) by_name: HashMap<String, usize>,
+    pub(super) cities: Vec<City>,
 }
 
 impl Catalogue {
@@ -154,6 +159,11 @@ impl Catalogue {
     /// What to say when recognition is not confident.
     pub fn fallback(&self) -> &FallbackTexts {
         &self.fallback
+    }
+
+    /// The cities city slots recognise, in catalogue order.
+    pub fn cities(&self) -> &[City] {
+        &self.cities
     }
 }
 

@@ -72,6 +72,32 @@ pub enum Issue {
         /// The placeholder as written.
         placeholder: String,
     },
+    /// A `[intent.task]` table on an intent whose kind is not `task`.
+    #[error("has a [intent.task] table but its kind is not 'task'")]
+    TaskOnOtherKind,
+    /// A slot type that does not exist.
+    #[error("unknown slot type '{0}' (expected mobile, amount, city or day)")]
+    UnknownSlotType(String),
+    /// An amount choice that is not a positive whole number, or listed twice.
+    #[error("slot '{0}' has a bad choice {1} (choices are distinct positive whole numbers)")]
+    BadChoice(String, i64),
+    /// A city slot in a catalogue without a `[[city]]` list.
+    #[error("slot '{0}' is of type city but the catalogue has no [[city]] list")]
+    NoCities(String),
+    /// `from_profile` on a slot that is not a mobile number.
+    #[error("slot '{0}' has from_profile but only mobile slots can take the profile's number")]
+    ProfileNotMobile(String),
+    /// A name given twice where names must be unique (a slot, a city).
+    #[error("{0} '{1}' is defined more than once")]
+    Duplicate(&'static str, String),
+    /// A confirmation text uses a placeholder that is not one of the task's slots.
+    #[error("{field} uses '{placeholder}', which is not a slot of this task")]
+    UnknownSlotPlaceholder {
+        /// The field with the placeholder.
+        field: &'static str,
+        /// The placeholder as written.
+        placeholder: String,
+    },
     /// The same example teaches two intents of one entrance, so neither can be trusted.
     #[error("example '{example}' is also an example of intent '{other}'")]
     SharedExample {

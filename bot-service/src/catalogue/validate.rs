@@ -9,24 +9,30 @@ use super::model::{
     Bilingual, Catalogue, EntranceSettings, FallbackTexts, HOTLINE_PLACEHOLDER, Intent,
 };
 use super::problem::{Issue, Problem, Scope};
+use super::task::{check_cities, check_task};
 use crate::recognition::normalise_question;
 use crate::vocabulary::{Entrance, IntentKind};
 
 /// Collects problems while building the catalogue.
 #[derive(Default)]
-struct Checker {
+pub(super) struct Checker {
     problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn report(&mut self, scope: &Scope, issue: Issue) {
+    pub(super) fn report(&mut self, scope: &Scope, issue: Issue) {
         self.problems.push(Problem {
             scope: scope.clone(),
             issue,
         });
     }
 
-    fn text(&mut self, scope: &Scope, field: &'static str, value: Option<String>) -> String {
+    pub(super) fn text(
+        &mut self,
+        scope: &Scope,
+        field: &'static str,
+        value: Option<String>,
+    ) -> String {
         let value = value.unwrap_or_default().trim().to_owned();
         if value.is_empty() {
             self.report(scope, Issue::Missing(field));
@@ -34,7 +40,12 @@ impl Checker {
         value
     }
 
-    fn list(&mut self, scope: &Scope, field: &'static str, values: Vec<String>) -> Vec<String> {
+    pub(super) fn list(
+        &mut self,
+        scope: &Scope,
+        field: &'static str,
+        values: Vec<String>,
+    ) -> Vec<String> {
         if values.iter().any(|value| value.trim().is_empty()) {
             self.report(scope, Issue::BlankEntry(field));
         }
@@ -91,10 +102,17 @@ pub(super) fn validate(raw: RawCatalogue, origin: &str) -> Result<Catalogue, Vec
         raw.entrances.merchant,
     );
     let fallback = check_fallback(&mut checker, raw.fallback);
+    let cities = check_cities(&mut checker, raw.cities);
     let mut intents = Vec::with_capacity(raw.intents.len());
     let mut by_name = HashMap::new();
     for (index, raw_intent) in raw.intents.into_iter().enumerate() {
-        let intent = check_intent(&mut checker, &known, index + 1, raw_intent);
+        let intent = check_intent(
+            &mut checker,
+            &known,
+            !cities.is_empty(),
+            index + 1,
+            raw_intent,
+        );
         if by_name.insert(intent.name.clone(), intents.len()).is_some() {
             checker.report(&Scope::Intent(intent.name.clone()), Issue::DuplicateIntent);
         }
@@ -112,6 +130,7 @@ pub(super) fn validate(raw: RawCatalogue, origin: &str) -> Result<Catalogue, Vec
         fallback,
         intents,
         by_name,
+        cities,
     })
 }
 
@@ -180,6 +199,7 @@ fn check_fallback(checker: &mut Checker, raw: Option<RawFallback>) -> FallbackTe
 fn check_intent(
     checker: &mut Checker,
     skills: &HashSet<&str>,
+    has_cities: bool,
     position: usize,
     raw: RawIntent,
 ) -> Intent {
@@ -204,7 +224,9 @@ fn check_intent(
     };
     checker.placeholders(&scope, "answers_zh", &answers.zh);
     checker.placeholders(&scope, "answers_en", &answers.en);
+    let task = check_task(checker, &scope, kind, has_cities, raw.task);
     Intent {
+        task,
         name,
         entrances,
         kind,
@@ -291,7 +313,8 @@ fn check_shared_examples(checker: &mut Checker, intents: &[Intent]) {
     }
 }
 
-fn is_identifier(word: &str) -> bool {
+/// Whether `word` is made of lowercase letters, digits, '.', '_' or '-'.
+pub(super) fn is_identifier(word: &str) -> bool {
     !word.is_empty()
         && word
             .chars()
@@ -300,6 +323,14 @@ fn is_identifier(word: &str) -> bool {
 
 /// `{word}` placeholders other than the hotline; other braces are left alone.
 fn unknown_placeholders(text: &str) -> Vec<String> {
+    placeholders_in(text)
+        .into_iter()
+        .filter(|p| p != HOTLINE_PLACEHOLDER)
+        .collect()
+}
+
+/// Every `{word}` placeholder of `text`, braces included; other braces are left alone.
+pub(super) fn placeholders_in(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find('{') {
@@ -309,7 +340,7 @@ fn unknown_placeholders(text: &str) -> Vec<String> {
         let inner = &candidate[1..candidate.len() - 1];
         let looks_like_placeholder =
             !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if looks_like_placeholder && candidate != HOTLINE_PLACEHOLDER {
+        if looks_like_placeholder {
             found.push(candidate.to_owned());
         }
         rest = &after[close + 1..];

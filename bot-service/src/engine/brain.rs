@@ -95,6 +95,11 @@ impl Brain {
         })
     }
 
+    /// The catalogue in force.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
     /// What was loaded.
     pub fn info(&self) -> ReloadInfo {
         self.info.clone()

@@ -8,6 +8,7 @@ mod handoff;
 mod notices;
 mod relay;
 pub mod stats;
+mod tasks;
 mod turn;
 
 use std::{
@@ -24,6 +25,7 @@ use tokio::sync::{OwnedMutexGuard, watch};
 pub use turn::{TurnOutcome, TurnReply};
 
 use crate::{
+    actions::Backends,
     handoff::HumanDesk,
     recognition::Classification,
     session::{CloseReason, Registry, Reply, Session, SessionState},
@@ -59,6 +61,7 @@ pub struct Engine {
     desk: Arc<dyn HumanDesk>,
     /// Set at shutdown: ticket followers and customer event streams end.
     stop: watch::Sender<bool>,
+    actions: Backends,
 }
 
 impl Engine {
@@ -81,7 +84,15 @@ impl Engine {
             clock,
             desk,
             stop: watch::channel(false).0,
+            actions: Backends::none(),
         })
+    }
+
+    /// The engine with these action back ends for task intents (none by default: tasks
+    /// then say their service is not available).
+    pub fn with_actions(mut self, actions: Backends) -> Self {
+        self.actions = actions;
+        self
     }
 
     /// The catalogue and recogniser in force.

@@ -43,6 +43,20 @@ impl Engine {
         client_message_id: &str,
         text: &str,
     ) -> Result<TurnOutcome, BotError> {
+        self.turn_as(user, None, session_id, client_message_id, text)
+            .await
+    }
+
+    /// [`Engine::turn`] for a caller whose token may carry their own mobile number,
+    /// which a task (phone top-up) can use for "my own number".
+    pub async fn turn_as(
+        &self,
+        user: &str,
+        phone: Option<&str>,
+        session_id: &str,
+        client_message_id: &str,
+        text: &str,
+    ) -> Result<TurnOutcome, BotError> {
         validate_message_id(client_message_id)?;
         self.validate_text(text)?;
         let mut session = self.owned(user, session_id).await?;
@@ -65,7 +79,7 @@ impl Engine {
         }
         let now = self.now();
         session.last_activity = now;
-        let reply = self.compose(&mut session, text);
+        let reply = self.converse(&mut session, phone, text).await;
         session.log(
             Speaker::Customer,
             text,
@@ -81,7 +95,7 @@ impl Engine {
     }
 
     /// Recognises `text` and builds the reply, updating the offer counters.
-    fn compose(&self, session: &mut Session, text: &str) -> Reply {
+    pub(super) fn compose(&self, session: &mut Session, text: &str) -> Reply {
         let brain = self.brain();
         let now = self.now();
         let understanding = brain.understand(session.entrance, text);

@@ -75,8 +75,9 @@ impl ConversationService for ConversationApi {
         let m = request.into_inner();
         let outcome = self
             .engine
-            .turn(
+            .turn_as(
                 &caller.subject,
+                caller.phone.as_deref(),
                 &m.session_id,
                 &m.client_message_id,
                 &m.text,

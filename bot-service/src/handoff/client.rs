@@ -1,48 +1,27 @@
-//! [`HumanDesk`] over gRPC: calls agent-service's `TicketService` with bot-service's own
-//! `service` identity, through a small pool of channels, with a deadline on every call,
-//! the caller's request id forwarded, and retries with backoff for idempotent calls.
+//! [`HumanDesk`] over gRPC: calls agent-service's `TicketService` over a
+//! [`ServiceLink`] (bot-service's own `service` identity, a small pool of channels, a
+//! deadline on every call, the request id forwarded, retries with backoff).
 
-use std::{
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::{Duration, SystemTime},
-};
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use honeydesk_proto::agent::v1::{self as pb, ticket_service_client::TicketServiceClient};
-use server_kit::{
-    Hs256Tokens, Role,
-    request_id::{self, REQUEST_ID},
-};
-use tonic::{
-    Code, Request, Status,
-    transport::{Channel, Endpoint},
-};
-
 use tokio_stream::StreamExt;
+use tonic::{Code, Request, Status, transport::Channel};
 
 use super::{
     Escalation, HandoffError, HumanDesk, HumanEvents, QueuePlace, Rejection,
     wire::{escalation_to_pb, event_from_pb, queue_place},
 };
-use crate::config::AgentLinkSettings;
-
-/// The service identity bot-service presents to agent-service.
-pub const SERVICE_SUBJECT: &str = "bot-service";
-
-/// How long a minted service token lives; renewed well before.
-const TOKEN_TTL: Duration = Duration::from_secs(3600);
+pub use crate::link::SERVICE_SUBJECT;
+use crate::{
+    config::AgentLinkSettings,
+    link::{LinkError, LinkSettings, ServiceLink},
+};
 
 /// agent-service's ticket API, as the robot uses it.
 pub struct AgentServiceClient {
-    channels: Vec<Channel>,
-    next: AtomicUsize,
-    deadline: Duration,
-    attempts: u32,
-    tokens: Hs256Tokens,
-    token: Mutex<(String, SystemTime)>,
+    link: ServiceLink,
 }
 
 impl AgentServiceClient {
@@ -52,51 +31,25 @@ impl AgentServiceClient {
         settings: &AgentLinkSettings,
         jwt_secret: &str,
     ) -> Result<Self, tonic::transport::Error> {
-        let endpoint = Endpoint::from_shared(settings.url.clone())?
-            .connect_timeout(settings.deadline())
-            .tcp_nodelay(true);
-        let channels = (0..settings.channels)
-            .map(|_| endpoint.connect_lazy())
-            .collect();
-        Ok(Self {
-            channels,
-            next: AtomicUsize::new(0),
+        let link = LinkSettings {
+            url: settings.url.clone(),
             deadline: settings.deadline(),
+            channels: settings.channels,
             attempts: settings.attempts,
-            tokens: Hs256Tokens::new(jwt_secret.as_bytes()),
-            token: Mutex::new((String::new(), SystemTime::UNIX_EPOCH)),
+            retry_timeouts: true,
+        };
+        Ok(Self {
+            link: ServiceLink::new(link, jwt_secret)?,
         })
     }
 
     fn client(&self) -> TicketServiceClient<Channel> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.channels.len();
-        TicketServiceClient::new(self.channels[i].clone())
-    }
-
-    fn bearer(&self) -> String {
-        let mut token = self.token.lock().unwrap_or_else(|e| e.into_inner());
-        let now = SystemTime::now();
-        if token.1 <= now {
-            token.0 = self.tokens.mint(SERVICE_SUBJECT, Role::Service, TOKEN_TTL);
-            token.1 = now + TOKEN_TTL / 2;
-        }
-        format!("Bearer {}", token.0)
+        TicketServiceClient::new(self.link.channel())
     }
 
     /// A request carrying our identity, the current request id and the deadline.
     fn request<T>(&self, message: T) -> Request<T> {
-        let mut request = Request::new(message);
-        request.set_timeout(self.deadline);
-        let md = request.metadata_mut();
-        if let Ok(v) = self.bearer().parse() {
-            md.insert("authorization", v);
-        }
-        if let Some(id) = request_id::current()
-            && let Ok(v) = id.parse()
-        {
-            md.insert(REQUEST_ID, v);
-        }
-        request
+        self.link.request(message)
     }
 
     /// Runs an idempotent call with the deadline, retrying transient failures.
@@ -105,49 +58,26 @@ impl AgentServiceClient {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<T>, Status>>,
     {
-        let mut backoff = Duration::from_millis(50);
-        let mut attempt = 1;
-        loop {
-            let error = match tokio::time::timeout(self.deadline, call()).await {
-                Ok(Ok(response)) => return Ok(response.into_inner()),
-                Ok(Err(status)) => classify(status, self.deadline),
-                Err(_) => HandoffError::Timeout(self.deadline),
-            };
-            let transient = matches!(
-                error,
-                HandoffError::Unavailable(_) | HandoffError::Timeout(_)
-            );
-            if !transient || attempt >= self.attempts {
-                tracing::warn!(%error, attempt, "{what} failed");
-                return Err(error);
-            }
-            tracing::info!(%error, attempt, "{what} failed; retrying");
-            tokio::time::sleep(backoff).await;
-            backoff *= 4;
-            attempt += 1;
-        }
+        self.link.call(what, call).await.map_err(|e| match e {
+            LinkError::Unavailable(m) | LinkError::Broken(m) => HandoffError::Unavailable(m),
+            LinkError::Timeout(d) => HandoffError::Timeout(d),
+            LinkError::Refused { code, message } => refused(code, message),
+        })
     }
 }
 
-/// Sorts a status from agent-service into what the engine can act on.
-fn classify(status: Status, deadline: Duration) -> HandoffError {
-    match status.code() {
-        Code::Unavailable | Code::Unknown | Code::Unimplemented | Code::ResourceExhausted => {
-            HandoffError::Unavailable(status.message().to_owned())
-        }
-        Code::DeadlineExceeded => HandoffError::Timeout(deadline),
-        Code::Cancelled if status.message().contains("Timeout") => HandoffError::Timeout(deadline),
+/// A refusal the customer can act on, or a contract mismatch.
+fn refused(code: Code, message: String) -> HandoffError {
+    match code {
         Code::InvalidArgument | Code::OutOfRange => {
-            HandoffError::Rejected(Rejection::Invalid, status.message().to_owned())
+            HandoffError::Rejected(Rejection::Invalid, message)
         }
-        Code::NotFound => HandoffError::Rejected(Rejection::NotFound, status.message().to_owned()),
-        Code::PermissionDenied => {
-            HandoffError::Rejected(Rejection::Forbidden, status.message().to_owned())
-        }
+        Code::NotFound => HandoffError::Rejected(Rejection::NotFound, message),
+        Code::PermissionDenied => HandoffError::Rejected(Rejection::Forbidden, message),
         Code::FailedPrecondition | Code::AlreadyExists => {
-            HandoffError::Rejected(Rejection::WrongState, status.message().to_owned())
+            HandoffError::Rejected(Rejection::WrongState, message)
         }
-        _ => HandoffError::Refused(format!("{:?}: {}", status.code(), status.message())),
+        _ => HandoffError::Refused(format!("{code:?}: {message}")),
     }
 }
 
@@ -228,7 +158,6 @@ impl HumanDesk for AgentServiceClient {
             customer_id: customer_id.to_owned(),
             after_sequence,
         };
-        let deadline = self.deadline;
         let stream = self
             .idempotent("ticket watch", || {
                 // The deadline bounds opening the stream, not how long it stays open.
@@ -240,7 +169,7 @@ impl HumanDesk for AgentServiceClient {
             .await?;
         Ok(Box::pin(stream.filter_map(move |item| match item {
             Ok(response) => event_from_pb(response.event).transpose(),
-            Err(status) => Some(Err(classify(status, deadline))),
+            Err(status) => Some(Err(HandoffError::Unavailable(status.message().to_owned()))),
         })))
     }
 

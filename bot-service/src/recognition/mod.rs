@@ -16,6 +16,7 @@ use crate::catalogue::Catalogue;
 use crate::vocabulary::{Entrance, IntentKind, Language};
 use index::{GroupScores, Index};
 
+pub(crate) use language::fold;
 pub use language::{detect_language, normalise_question};
 
 /// Confidence from which the top intent is answered directly.

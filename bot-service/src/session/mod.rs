@@ -152,6 +152,8 @@ pub struct Session {
     pub last_sequence: u64,
     /// Open customer event streams; a customer watching the queue is not idle.
     pub watchers: Arc<AtomicUsize>,
+    /// The task under way (top-up, weather…) and how many were started.
+    pub tasks: crate::tasks::TaskState,
     /// Replies by client message id, oldest first, for idempotent retries.
     answered: VecDeque<(String, Reply)>,
     /// Intent of each reply, for ratings.
@@ -188,6 +190,7 @@ impl Session {
             agent: None,
             last_sequence: 0,
             watchers: Arc::default(),
+            tasks: Default::default(),
             answered: VecDeque::new(),
             reply_intents: HashMap::new(),
             ratings: HashMap::new(),

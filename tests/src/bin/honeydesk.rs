@@ -1,13 +1,14 @@
 //! `cargo run --bin honeydesk`: the whole pair for local use — agent-service on :50052
 //! with embedded storage under `./data` and the demo roster, bot-service on :50051 with
-//! the demo catalogue — plus ready-to-use tokens. Ctrl-C stops both cleanly.
+//! the demo catalogue, and the sandbox task back end on :50053 serving the demo's phone
+//! top-up and weather — plus ready-to-use tokens. Ctrl-C stops everything cleanly.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use agent_service::config::{AgentSettings, demo_agents_file};
 use bot_service::config::BotSettings;
 use clap::Parser;
-use honeydesk::Stack;
+use honeydesk::{Stack, sandbox::RunningSandbox};
 use server_kit::{
     Hs256Tokens, Role, SystemClock,
     config::{DEV_JWT_SECRET, LogFormat},
@@ -25,6 +26,9 @@ struct Cli {
     /// agent-service address.
     #[arg(long, default_value = "127.0.0.1:50052")]
     agent_listen: SocketAddr,
+    /// The sandbox task back end's address (top-up and weather of the demo catalogue).
+    #[arg(long, default_value = "127.0.0.1:50053")]
+    sandbox_listen: SocketAddr,
     /// The store (embedded SQLite by default).
     #[arg(
         long,
@@ -55,16 +59,25 @@ async fn main() -> anyhow::Result<()> {
     bot.server.listen = Some(cli.bot_listen);
     bot.server.jwt_secret = cli.jwt_secret.clone();
     bot.server.log_format = cli.log_format;
+    let sandbox = RunningSandbox::start(cli.sandbox_listen, &cli.jwt_secret).await?;
+    sandbox.serve_demo_tasks(&mut bot);
     bot.validate()?;
 
-    let stack = Stack::start(agent, bot, Arc::new(SystemClock)).await?;
-    print_banner(&stack, &cli.jwt_secret, &cli.database_url);
+    let stack = match Stack::start(agent, bot, Arc::new(SystemClock)).await {
+        Ok(stack) => stack,
+        Err(e) => {
+            sandbox.stop().await?;
+            return Err(e);
+        }
+    };
+    print_banner(&stack, &sandbox, &cli.jwt_secret, &cli.database_url);
     stack.run_until(stop_signal()).await?;
+    sandbox.stop().await?;
     println!("honeydesk stopped");
     Ok(())
 }
 
-fn print_banner(stack: &Stack, secret: &str, database_url: &str) {
+fn print_banner(stack: &Stack, sandbox: &RunningSandbox, secret: &str, database_url: &str) {
     let tokens = Hs256Tokens::new(secret.as_bytes());
     let day = Duration::from_secs(24 * 3600);
     println!();
@@ -76,6 +89,10 @@ fn print_banner(stack: &Stack, secret: &str, database_url: &str) {
     println!(
         "  agent-service  {}   (store: {database_url}, demo agents)",
         stack.agent_addr
+    );
+    println!(
+        "  sandbox        {}   (task back end: simulated top-ups, weather table)",
+        sandbox.addr
     );
     println!();
     println!("Tokens (valid 24 h):");
