@@ -1,10 +1,13 @@
-//! agent-service settings: the `[server]`, `[store]`, `[roster]` and `[routing]` tables of a TOML file,
+//! agent-service settings: the `[server]`, `[store]`, `[roster]`, `[routing]` and `[moderation]`
+//! tables of a TOML file,
 //! under `HONEYDESK_*` environment variables, under command-line flags.
 
 use std::{path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
+
+use crate::domain::moderation::{Lexicon, LexiconError};
 
 /// agent-service listens here unless told otherwise.
 pub const DEFAULT_PORT: u16 = 50052;
@@ -21,6 +24,26 @@ pub struct AgentSettings {
     pub roster: RosterSettings,
     /// Offers and idle conversations.
     pub routing: RoutingConfig,
+    /// Abusive-language checks on agent messages.
+    pub moderation: ModerationSettings,
+}
+
+/// Abusive-language checks on agent messages.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModerationSettings {
+    /// A TOML lexicon (`zh` and `en` lists); the shipped one when unset.
+    pub lexicon_file: Option<PathBuf>,
+}
+
+impl ModerationSettings {
+    /// The lexicon in force.
+    pub fn lexicon(&self) -> Result<Lexicon, LexiconError> {
+        match &self.lexicon_file {
+            Some(path) => Lexicon::load(path),
+            None => Ok(Lexicon::shipped()),
+        }
+    }
 }
 
 /// Routing's timings.
@@ -97,6 +120,9 @@ pub struct AgentArgs {
     /// Seconds without a customer message before a conversation is closed.
     #[arg(long, env = "HONEYDESK_IDLE_TIMEOUT_SECS")]
     pub idle_timeout_secs: Option<u64>,
+    /// The abusive-language lexicon (TOML); the shipped one when unset.
+    #[arg(long, env = "HONEYDESK_LEXICON_FILE")]
+    pub lexicon_file: Option<PathBuf>,
 }
 
 impl AgentSettings {
@@ -109,6 +135,9 @@ impl AgentSettings {
         }
         if let Some(v) = &args.seed_agents {
             settings.roster.seed_file = Some(v.clone());
+        }
+        if let Some(v) = &args.lexicon_file {
+            settings.moderation.lexicon_file = Some(v.clone());
         }
         if let Some(v) = args.offer_timeout_secs {
             settings.routing.offer_timeout_secs = v;

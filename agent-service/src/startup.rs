@@ -38,6 +38,9 @@ pub enum StartupError {
     /// The roster file could not be applied.
     #[error(transparent)]
     Seed(#[from] SeedError),
+    /// The abusive-language lexicon could not be loaded.
+    #[error(transparent)]
+    Lexicon(#[from] crate::domain::moderation::LexiconError),
     /// The port could not be bound.
     #[error("binding {addr}: {source}")]
     Bind {
@@ -72,12 +75,15 @@ impl Application {
         tracing::info!(dialect = ?store.dialect(), "store ready");
         let shared: Arc<dyn Store> = Arc::new(store.clone());
         let shutdown = Shutdown::new();
-        let services = Services::new(
+        let lexicon = Arc::new(settings.moderation.lexicon()?);
+        tracing::info!(terms = lexicon.len(), "abusive-language lexicon loaded");
+        let mut services = Services::new(
             shared,
             clock.clone(),
             settings.routing.settings(),
             shutdown.clone(),
         );
+        services.conversation = services.conversation.clone().with_lexicon(lexicon);
         if let Some(file) = &settings.roster.seed_file {
             let count = seed::apply(&services.roster, file).await?;
             tracing::info!(count, file = %file.display(), "roster loaded");

@@ -209,3 +209,92 @@ async fn from_the_robot_to_a_person_and_back() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_abusive_agent_message_is_delivered_but_flagged_and_stored_so() {
+    let app = TestApp::spawn().await;
+    let mut desk = Desk::sign_in(&app, "a-1025").await;
+    let mut chat = Chat::named(&app, "shopper-10").await;
+    chat.say("我要申请退款").await;
+    let ticket = chat
+        .request_agent()
+        .await
+        .unwrap()
+        .session
+        .unwrap()
+        .ticket_id;
+    let offer = desk
+        .next(|k| match k {
+            agent_pb::stream_desk_response::Kind::Offer(o) => Some(o),
+            _ => None,
+        })
+        .await;
+    desk.client
+        .accept_offer(authed(
+            agent_pb::AcceptOfferRequest {
+                offer_id: offer.offer_id,
+            },
+            &desk.token,
+        ))
+        .await
+        .unwrap();
+    let say = |id: &str, text: &str| {
+        let mut client = desk.client.clone();
+        let request = authed(
+            agent_pb::SendAgentMessageRequest {
+                ticket_id: ticket.clone(),
+                client_message_id: id.into(),
+                text: text.into(),
+            },
+            &desk.token,
+        );
+        async move {
+            client
+                .send_agent_message(request)
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let polite = say("a1", "您好，请问有什么可以帮您").await.message.unwrap();
+    assert!(!polite.flagged && polite.flagged_terms.is_empty());
+    let rude = say("a2", "爱买不买，你是 傻 逼 吗").await.message.unwrap();
+    assert!(rude.flagged);
+    assert_eq!(rude.flagged_terms, vec!["傻逼", "爱买不买"]);
+
+    // Delivered to the customer all the same, and stored with its mark.
+    let mut events = chat.events(0).await;
+    let mut texts = Vec::new();
+    while texts.len() < 2 {
+        if let Some(Kind::AgentMessage(m)) = events.next_stored().await.kind {
+            texts.push(m.text);
+        }
+    }
+    assert_eq!(texts[1], "爱买不买，你是 傻 逼 吗");
+    let history = desk
+        .client
+        .get_ticket_history(authed(
+            agent_pb::GetTicketHistoryRequest {
+                ticket_id: ticket.clone(),
+                after_sequence: 0,
+            },
+            &desk.token,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let stored: Vec<bool> = history
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Some(agent_pb::ticket_event::Kind::Message(m))
+                if m.sender == agent_pb::Sender::Agent as i32 =>
+            {
+                Some(m.flagged)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stored, vec![false, true]);
+    app.stop().await;
+}

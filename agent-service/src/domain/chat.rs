@@ -9,6 +9,7 @@ use server_kit::clock::SharedClock;
 use super::{
     DomainError, EventKind, Sender, Ticket, TicketEvent, TicketStatus, TranscriptLine,
     intake::owned_ticket,
+    moderation::Lexicon,
     routing::Dispatcher,
     ticket::{MAX_KEY_CHARS, limit_chars},
 };
@@ -36,6 +37,7 @@ pub struct Conversation {
     store: Arc<dyn Store>,
     clock: SharedClock,
     dispatcher: Dispatcher,
+    lexicon: Arc<Lexicon>,
 }
 
 fn check_message(client_message_id: &str, text: &str) -> Result<(), DomainError> {
@@ -60,7 +62,14 @@ impl Conversation {
             store,
             clock,
             dispatcher,
+            lexicon: Arc::new(Lexicon::default()),
         }
+    }
+
+    /// The same, marking agent messages that contain terms of `lexicon`.
+    pub fn with_lexicon(mut self, lexicon: Arc<Lexicon>) -> Self {
+        self.lexicon = lexicon;
+        self
     }
 
     /// Relays a customer message (while queued or with an agent). A retry with the same
@@ -107,7 +116,8 @@ impl Conversation {
             text: text.to_owned(),
             agent_id: Some(agent_id.to_owned()),
             client_message_id: Some(client_message_id.to_owned()),
-            flagged_terms: vec![],
+            // Still delivered and stored, but marked for supervisors and the customer.
+            flagged_terms: self.lexicon.check(text),
         };
         self.append(ticket_id, &kind, Some(agent_id)).await
     }

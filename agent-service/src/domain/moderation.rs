@@ -7,6 +7,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+/// The lexicon file shipped in the repository, compiled in as the default.
+const SHIPPED: &str = include_str!("../../moderation/lexicon.toml");
+
 /// Why a lexicon could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
@@ -63,7 +66,18 @@ impl Lexicon {
             path: shown.clone(),
             source,
         })?;
-        let file: LexiconFile = toml::from_str(&text).map_err(|e| LexiconError::Invalid {
+        Self::parse(&text, shown)
+    }
+
+    /// The lexicon shipped with agent-service (compiled in).
+    pub fn shipped() -> Self {
+        Self::parse(SHIPPED, "the shipped lexicon".into())
+            .expect("the shipped lexicon is valid (tested)")
+    }
+
+    /// A lexicon from TOML text; `shown` names its source in errors.
+    fn parse(text: &str, shown: String) -> Result<Self, LexiconError> {
+        let file: LexiconFile = toml::from_str(text).map_err(|e| LexiconError::Invalid {
             path: shown.clone(),
             reason: e.to_string(),
         })?;
@@ -226,8 +240,12 @@ mod tests {
     use super::*;
 
     fn lexicon() -> Lexicon {
-        Lexicon::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("moderation/lexicon.toml"))
-            .expect("the shipped lexicon loads")
+        let shipped = Lexicon::shipped();
+        let loaded =
+            Lexicon::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("moderation/lexicon.toml"))
+                .expect("the shipped lexicon loads from its file too");
+        assert_eq!(shipped.len(), loaded.len());
+        shipped
     }
 
     #[test]
