@@ -16,6 +16,7 @@ pub struct Stack {
     bot: Running<bot_service::StartupError>,
     agent: Running<agent_service::StartupError>,
     agent_settings: AgentSettings,
+    bot_settings: BotSettings,
     clock: SharedClock,
 }
 
@@ -36,6 +37,7 @@ impl Stack {
         let agent_app = agent_service::Application::build(agent, clock.clone()).await?;
         let agent_addr = agent_app.local_addr();
         bot.agent.url = format!("http://{agent_addr}");
+        let bot_settings = bot.clone();
         let bot_app = match bot_service::Application::build(bot, clock.clone()).await {
             Ok(app) => app,
             Err(e) => {
@@ -60,8 +62,24 @@ impl Stack {
             bot,
             agent,
             agent_settings,
+            bot_settings,
             clock,
         })
+    }
+
+    /// Stops bot-service (its live sessions are lost, as in a crash) and starts a new one
+    /// on the same address; agent-service keeps running.
+    pub async fn restart_bot(&mut self) -> anyhow::Result<()> {
+        self.bot.shutdown.trigger();
+        (&mut self.bot.task).await??;
+        let mut settings = self.bot_settings.clone();
+        settings.server.listen = Some(self.bot_addr);
+        let app = bot_service::Application::build(settings, self.clock.clone()).await?;
+        self.bot = Running {
+            shutdown: app.shutdown_handle(),
+            task: tokio::spawn(app.run_until_stopped(std::future::pending())),
+        };
+        Ok(())
     }
 
     /// Stops agent-service (draining its streams) and starts a new one on the same store

@@ -298,3 +298,91 @@ async fn an_abusive_agent_message_is_delivered_but_flagged_and_stored_so() {
     assert_eq!(stored, vec![false, true]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn after_a_bot_service_restart_a_new_session_picks_the_conversation_up_again() {
+    let mut app = TestApp::spawn().await;
+    let mut desk = Desk::sign_in(&app, "a-1025").await;
+    let mut chat = Chat::named(&app, "shopper-11").await;
+    chat.say("我要申请退款").await;
+    let ticket = chat
+        .request_agent()
+        .await
+        .unwrap()
+        .session
+        .unwrap()
+        .ticket_id;
+    let offer = desk
+        .next(|k| match k {
+            agent_pb::stream_desk_response::Kind::Offer(o) => Some(o),
+            _ => None,
+        })
+        .await;
+    desk.client
+        .accept_offer(authed(
+            agent_pb::AcceptOfferRequest {
+                offer_id: offer.offer_id,
+            },
+            &desk.token,
+        ))
+        .await
+        .unwrap();
+    until_state(&mut chat, pb::SessionState::WithAgent).await;
+
+    // bot-service goes down (its sessions with it); the agent writes meanwhile.
+    app.stack.restart_bot().await.expect("bot-service restarts");
+    desk.client
+        .send_agent_message(authed(
+            agent_pb::SendAgentMessageRequest {
+                ticket_id: ticket.clone(),
+                client_message_id: "a1".into(),
+                text: "退款已经原路退回，请查收".into(),
+            },
+            &desk.token,
+        ))
+        .await
+        .unwrap();
+
+    // The customer comes back: the new session is with the same person, and its stream
+    // replays everything, including what the agent wrote while bot-service was down.
+    let (mut back, started) =
+        Chat::open(&app, "shopper-11", Role::Consumer, pb::Entrance::Consumer).await;
+    let greeting = started.greeting.unwrap().text;
+    assert!(greeting.contains("工号 1025"), "{greeting}");
+    let session = back.session().await;
+    assert_eq!(session.ticket_id, ticket, "the same conversation");
+    assert_eq!(session.state, pb::SessionState::WithAgent as i32);
+    let mut events = back.events(0).await;
+    let mut agent_said = None;
+    while agent_said.is_none() {
+        if let Some(Kind::AgentMessage(m)) = events.next_stored().await.kind {
+            agent_said = Some(m.text);
+        }
+    }
+    assert_eq!(agent_said.unwrap(), "退款已经原路退回，请查收");
+    let sent = back.try_say("收到了，谢谢").await.expect("relayed");
+    assert!(sent.relayed, "the customer's words go to the person again");
+    let at_desk = desk
+        .next(|k| match k {
+            agent_pb::stream_desk_response::Kind::TicketEvent(e) => match e.kind {
+                Some(agent_pb::ticket_event::Kind::Message(m))
+                    if m.sender == agent_pb::Sender::Customer as i32 =>
+                {
+                    Some(m.text)
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .await;
+    assert_eq!(at_desk, "收到了，谢谢");
+
+    // The merchant entrance has its own conversations: nothing to pick up there.
+    let (_, merchant) =
+        Chat::open(&app, "shopper-11", Role::Merchant, pb::Entrance::Merchant).await;
+    assert_eq!(
+        merchant.session.unwrap().state,
+        pb::SessionState::Bot as i32
+    );
+    app.stop().await;
+}

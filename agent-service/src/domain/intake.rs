@@ -9,7 +9,7 @@ use server_kit::clock::SharedClock;
 
 pub use super::routing::{estimate_wait, views::DEFAULT_HANDLING_TIME};
 use super::{
-    CloseReason, DomainError, Escalation, Ticket, TicketStatus, routing::Dispatcher,
+    CloseReason, DomainError, Entrance, Escalation, Ticket, TicketStatus, routing::Dispatcher,
     ticket::require_id,
 };
 use crate::store::{CreateOutcome, Store};
@@ -111,6 +111,20 @@ impl Intake {
     pub async fn get(&self, ticket_id: &str, customer_id: &str) -> Result<TicketView, DomainError> {
         let ticket = self.owned(ticket_id, customer_id).await?;
         self.view(ticket).await
+    }
+
+    /// The customer's open (queued or with an agent) ticket at `entrance`, if any: a new
+    /// robot session uses it to pick the conversation up again.
+    pub async fn find_open(
+        &self,
+        customer_id: &str,
+        entrance: Entrance,
+    ) -> Result<Option<TicketView>, DomainError> {
+        require_id("customer_id", customer_id)?;
+        match self.store.open_ticket_for(customer_id, entrance).await? {
+            Some(ticket) => Ok(Some(self.view(ticket).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The customer left: closes the ticket (queued or with an agent) with the reason

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 
 use super::{
     Services,
-    convert::{escalation_from_pb, queue_status_to_pb, ticket_to_pb},
+    convert::{entrance_from_pb, escalation_from_pb, queue_status_to_pb, ticket_to_pb},
     events::{message_to_pb, watch_item_to_pb},
 };
 use crate::domain::intake::TicketView;
@@ -72,6 +72,25 @@ impl TicketService for TicketApi {
             .await?;
         let (ticket, queue_status) = view_to_pb(&view);
         Ok(Response::new(pb::GetTicketResponse {
+            ticket,
+            queue_status,
+        }))
+    }
+
+    async fn find_open_ticket(
+        &self,
+        request: Request<pb::FindOpenTicketRequest>,
+    ) -> Result<Response<pb::FindOpenTicketResponse>, Status> {
+        service(&request, "find open tickets")?;
+        let r = request.get_ref();
+        let entrance = entrance_from_pb(r.entrance, "entrance")?;
+        let found = self
+            .services
+            .intake
+            .find_open(&r.customer_id, entrance)
+            .await?;
+        let (ticket, queue_status) = found.as_ref().map(view_to_pb).unwrap_or_default();
+        Ok(Response::new(pb::FindOpenTicketResponse {
             ticket,
             queue_status,
         }))

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     catalogue::{Catalogue, CatalogueError, render},
+    handoff::AgentCard,
     recognition::{Classification, Recognizer},
     session::{Reply, SuggestedIntent},
     vocabulary::{Entrance, IntentKind, Language},
@@ -225,6 +226,20 @@ impl Brain {
             ),
             Language::En => format!(
                 "Sorry, we cannot reach a human agent right now. Please try again in a moment or call our hotline {hotline}. I can keep helping you meanwhile."
+            ),
+        }
+    }
+
+    /// What a customer returning to an open conversation with a person is told.
+    pub fn rejoined_notice(&self, language: Language, agent: &AgentCard) -> String {
+        match language {
+            Language::Zh => format!(
+                "您与人工客服 {}（工号 {}）的对话仍在进行，请直接继续留言。",
+                agent.display_name, agent.work_number
+            ),
+            Language::En => format!(
+                "Your conversation with agent {} (no. {}) is still open; just carry on typing.",
+                agent.display_name, agent.work_number
             ),
         }
     }

@@ -85,6 +85,43 @@ impl Engine {
         })
     }
 
+    /// Joins `session` to the customer's open conversation with a person at its
+    /// entrance, if there is one; returns what to tell the customer. Best effort: when
+    /// agent-service cannot be asked in time the session simply starts with the robot.
+    pub(super) async fn rejoin_open_conversation(
+        &self,
+        session: &mut Session,
+        language: Language,
+    ) -> Option<String> {
+        let lookup = self
+            .desk
+            .open_conversation(&session.user_id, session.entrance);
+        let open = match tokio::time::timeout(REJOIN_LOOKUP_LIMIT, lookup).await {
+            Ok(Ok(open)) => open?,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not look for an open conversation with a person");
+                return None;
+            }
+            Err(_) => {
+                tracing::warn!("looking for an open conversation with a person timed out");
+                return None;
+            }
+        };
+        session.queue(open.place.ticket_id.clone());
+        let brain = self.brain();
+        let notice = match open.agent {
+            Some(agent) => {
+                let notice = brain.rejoined_notice(language, &agent);
+                session.state = SessionState::WithAgent;
+                session.agent = Some(agent);
+                notice
+            }
+            None => brain.queued_notice(language, open.place.position),
+        };
+        tracing::info!(session = %session.id, ticket = %open.place.ticket_id, "session rejoined an open conversation");
+        Some(notice)
+    }
+
     /// Leaves the human queue and goes back to the robot.
     pub async fn leave_queue(&self, user: &str, session_id: &str) -> Result<Session, BotError> {
         let mut session = self.owned(user, session_id).await?;
@@ -106,6 +143,9 @@ impl Engine {
         Ok(session.clone())
     }
 }
+
+/// How long starting a session waits to learn about an open conversation with a person.
+const REJOIN_LOOKUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Most transcript lines handed over (agent-service accepts up to 500).
 const HANDED_OVER_LINES: usize = 400;

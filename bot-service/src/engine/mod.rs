@@ -114,8 +114,15 @@ impl Engine {
         Ok(info)
     }
 
-    /// Opens a session for `user` at `entrance` and greets them.
-    pub fn start(&self, user: &str, entrance: Entrance, language: Language) -> (Session, Reply) {
+    /// Opens a session for `user` at `entrance` and greets them. A conversation with a
+    /// person still open at that entrance (the customer reconnected, or bot-service
+    /// restarted) is picked up again: the session joins it and the greeting says so.
+    pub async fn start(
+        &self,
+        user: &str,
+        entrance: Entrance,
+        language: Language,
+    ) -> (Session, Reply) {
         let now = self.clock.now();
         let id = uuid::Uuid::now_v7().to_string();
         let mut session = Session::new(
@@ -126,12 +133,18 @@ impl Engine {
             self.settings.idle_timeout,
         );
         session.agent_offered = self.settings.offer_agent_after_turns == 0;
-        let greeting = self
+        let mut greeting = self
             .brain()
             .greeting(entrance, language, session.agent_offered, now);
+        if let Some(notice) = self.rejoin_open_conversation(&mut session, language).await {
+            greeting.text = format!("{}\n{notice}", greeting.text);
+        }
         session.log(crate::session::Speaker::Bot, &greeting.text, now, None);
         let snapshot = session.clone();
-        self.registry.insert(session);
+        let cell = self.registry.insert(session);
+        if let Some(ticket) = snapshot.ticket_id.clone() {
+            self.follow(cell, ticket, snapshot.user_id.clone());
+        }
         (snapshot, greeting)
     }
 

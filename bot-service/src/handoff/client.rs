@@ -10,13 +10,14 @@ use tokio_stream::StreamExt;
 use tonic::{Code, Request, Status, transport::Channel};
 
 use super::{
-    Escalation, HandoffError, HumanDesk, HumanEvents, QueuePlace, Rejection,
-    wire::{escalation_to_pb, event_from_pb, queue_place},
+    Escalation, HandoffError, HumanDesk, HumanEvents, OpenConversation, QueuePlace, Rejection,
+    wire::{entrance_to_pb, escalation_to_pb, event_from_pb, open_conversation, queue_place},
 };
 pub use crate::link::SERVICE_SUBJECT;
 use crate::{
     config::AgentLinkSettings,
     link::{LinkError, LinkSettings, ServiceLink},
+    vocabulary::Entrance,
 };
 
 /// agent-service's ticket API, as the robot uses it.
@@ -108,6 +109,25 @@ impl HumanDesk for AgentServiceClient {
             })
             .await?;
         queue_place(response.ticket, response.queue_status)
+    }
+
+    async fn open_conversation(
+        &self,
+        customer_id: &str,
+        entrance: Entrance,
+    ) -> Result<Option<OpenConversation>, HandoffError> {
+        let message = pb::FindOpenTicketRequest {
+            customer_id: customer_id.to_owned(),
+            entrance: entrance_to_pb(entrance) as i32,
+        };
+        let response = self
+            .idempotent("open ticket lookup", || {
+                let request = self.request(message.clone());
+                let mut client = self.client();
+                async move { client.find_open_ticket(request).await }
+            })
+            .await?;
+        open_conversation(response.ticket, response.queue_status)
     }
 
     async fn cancel(&self, ticket_id: &str, customer_id: &str) -> Result<(), HandoffError> {

@@ -48,6 +48,16 @@ pub struct QueuePlace {
     pub estimated_wait: Duration,
 }
 
+/// A conversation with a person that is still open when the customer starts a new
+/// session (they reconnected, or bot-service restarted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenConversation {
+    /// Where the ticket stands (position 0 once with a person).
+    pub place: QueuePlace,
+    /// The person serving it, when one has joined.
+    pub agent: Option<AgentCard>,
+}
+
 /// Why the human side could not be reached.
 #[derive(Debug, thiserror::Error)]
 pub enum HandoffError {
@@ -89,6 +99,12 @@ pub trait HumanDesk: Send + Sync + 'static {
     async fn escalate(&self, escalation: &Escalation) -> Result<QueuePlace, HandoffError>;
     /// Where the customer's ticket waits now (position 0 once it is with a person).
     async fn place(&self, ticket_id: &str, customer_id: &str) -> Result<QueuePlace, HandoffError>;
+    /// The customer's open ticket at `entrance`, if any.
+    async fn open_conversation(
+        &self,
+        customer_id: &str,
+        entrance: Entrance,
+    ) -> Result<Option<OpenConversation>, HandoffError>;
     /// Takes the customer's ticket out of the queue (or ends the human conversation).
     async fn cancel(&self, ticket_id: &str, customer_id: &str) -> Result<(), HandoffError>;
     /// Passes a customer message to the person (stored before this returns); a retry

@@ -6,7 +6,8 @@ use honeydesk_proto::agent::v1::{self as pb, ticket_event::Kind};
 use server_kit::time::{from_duration, from_timestamp, to_timestamp};
 
 use super::{
-    AgentCard, Escalation, HandoffError, HumanClose, HumanEvent, HumanEventKind, QueuePlace,
+    AgentCard, Escalation, HandoffError, HumanClose, HumanEvent, HumanEventKind, OpenConversation,
+    QueuePlace,
 };
 use crate::{session::Speaker, vocabulary::Entrance};
 
@@ -62,6 +63,24 @@ pub fn queue_place(
             .and_then(server_kit::time::from_duration)
             .unwrap_or_default(),
     })
+}
+
+/// The open conversation a FindOpenTicket answer describes (`None` without a ticket).
+pub fn open_conversation(
+    ticket: Option<pb::Ticket>,
+    status: Option<pb::QueueStatus>,
+) -> Result<Option<OpenConversation>, HandoffError> {
+    let Some(ticket) = ticket else {
+        return Ok(None);
+    };
+    let agent = match pb::TicketStatus::try_from(ticket.status) {
+        Ok(pb::TicketStatus::WithAgent) => card(ticket.agent.clone()),
+        _ => None,
+    };
+    Ok(Some(OpenConversation {
+        place: queue_place(Some(ticket), status)?,
+        agent,
+    }))
 }
 
 fn card(card: Option<pb::AgentCard>) -> Option<AgentCard> {
