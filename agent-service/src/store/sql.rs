@@ -12,7 +12,7 @@ use sqlx::{
     migrate::Migrator,
 };
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, intake_sql::GroupCommit};
 use crate::domain::{Agent, AgentProfile, Entrance, Presence};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -32,6 +32,7 @@ pub enum Dialect {
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    group_commit: GroupCommit,
 }
 
 impl SqlStore {
@@ -87,7 +88,11 @@ impl SqlStore {
             Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            group_commit: GroupCommit::start(pool.clone()),
+            pool,
+            dialect,
+        })
     }
 
     /// Which database this is.
@@ -98,6 +103,11 @@ impl SqlStore {
     /// The connection pool (tests reach around the store with it).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The writer that stores new tickets in shared transactions.
+    pub(super) fn group_commit(&self) -> &GroupCommit {
+        &self.group_commit
     }
 
     /// Closes every connection.

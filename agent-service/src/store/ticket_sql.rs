@@ -10,11 +10,12 @@ use server_kit::time::{from_unix_millis, unix_millis};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use super::{
-    CreateOutcome, QueuePosition, SqlStore, StoreError, TicketStore, Transition, sql::corrupt,
+    CreateOutcome, QueuePosition, SqlStore, StoreError, TicketStore, Transition,
+    intake_sql::NewTicket, sql::corrupt,
 };
 use crate::domain::{
     AgentCard, CloseReason, Entrance, Escalation, EventKind, Sender, Ticket, TicketEvent,
-    TicketStatus, TranscriptLine,
+    TranscriptLine,
 };
 
 /// How often a create that lost a race re-reads before giving up.
@@ -238,108 +239,7 @@ pub(super) async fn insert_event(
     })
 }
 
-/// Inserts the transcript lines (numbered from 1) in one statement.
-async fn insert_transcript(
-    conn: &mut AnyConnection,
-    ticket_id: &str,
-    lines: &[TranscriptLine],
-) -> Result<(), StoreError> {
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<String> = (0..lines.len())
-        .map(|i| {
-            let n = i * 6;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            )
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO ticket_transcript (ticket_id, line_no, sender, text, at, intent) VALUES {}",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (i, line) in lines.iter().enumerate() {
-        query = query
-            .bind(ticket_id)
-            .bind(i as i64 + 1)
-            .bind(line.sender.as_str())
-            .bind(line.text.as_str())
-            .bind(unix_millis(line.at))
-            .bind(line.intent.as_str());
-    }
-    query.execute(conn).await?;
-    Ok(())
-}
-
 impl SqlStore {
-    /// Stores the ticket, transcript and first event, or `None` when a unique rule (key,
-    /// one open ticket per customer and entrance) refused the ticket.
-    async fn insert_ticket(
-        &self,
-        ticket_id: &str,
-        r: &Escalation,
-        digest: &str,
-        at: SystemTime,
-    ) -> Result<Option<Ticket>, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO tickets (ticket_id, idempotency_key, request_digest, customer_id, entrance,
-                skill, priority, reason, intent, bot_session_id, status, created_at, last_sequence)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, 1)
-             ON CONFLICT DO NOTHING
-             RETURNING ticket_id",
-        )
-        .bind(ticket_id)
-        .bind(&r.idempotency_key)
-        .bind(digest)
-        .bind(&r.customer_id)
-        .bind(r.entrance.as_str())
-        .bind(&r.skill)
-        .bind(i64::from(r.priority))
-        .bind(&r.reason)
-        .bind(&r.intent)
-        .bind(&r.bot_session_id)
-        .bind(unix_millis(at))
-        .fetch_optional(&mut *tx)
-        .await?;
-        if inserted.is_none() {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        insert_transcript(&mut tx, ticket_id, &r.transcript).await?;
-        let queued = EventKind::Queued {
-            skill: r.skill.clone(),
-            priority: r.priority,
-        };
-        insert_event(&mut tx, ticket_id, 1, at, &queued).await?;
-        tx.commit().await?;
-        Ok(Some(Ticket {
-            ticket_id: ticket_id.to_owned(),
-            customer_id: r.customer_id.clone(),
-            entrance: r.entrance,
-            skill: r.skill.clone(),
-            priority: r.priority,
-            reason: r.reason.clone(),
-            intent: r.intent.clone(),
-            bot_session_id: r.bot_session_id.clone(),
-            status: TicketStatus::Queued,
-            agent: None,
-            created_at: from_unix_millis(unix_millis(at)),
-            assigned_at: None,
-            closed_at: None,
-            close_reason: None,
-            last_sequence: 1,
-        }))
-    }
-
     /// The ticket made with an idempotency key, and the digest of that request.
     async fn ticket_by_key(&self, key: &str) -> Result<Option<(Ticket, String)>, StoreError> {
         let sql = format!("{TICKET_SELECT} WHERE t.idempotency_key = $1");
@@ -364,10 +264,13 @@ impl TicketStore for SqlStore {
         // Try the insert first; when a unique rule refuses it, find out which. A ticket
         // closed between the refusal and the reads is retried.
         for _ in 0..CREATE_ATTEMPTS {
-            if let Some(ticket) = self
-                .insert_ticket(ticket_id, request, request_digest, at)
-                .await?
-            {
+            let new = NewTicket {
+                ticket_id: ticket_id.to_owned(),
+                request: request.clone(),
+                digest: request_digest.to_owned(),
+                at,
+            };
+            if let Some(ticket) = self.group_commit().insert(new).await? {
                 return Ok(CreateOutcome::Created(ticket));
             }
             if let Some((ticket, digest)) = self.ticket_by_key(&request.idempotency_key).await? {

@@ -151,6 +151,48 @@ async fn concurrent_creates_make_one_ticket(store: &dyn Store) {
     assert_eq!((created, replayed), (1, 7), "{outcomes:?}");
 }
 
+async fn tickets_created_together_share_a_commit_but_not_a_failure(store: &dyn Store) {
+    // Many customers at once: every ticket is stored, each with its own transcript.
+    let requests: Vec<Escalation> = (0..64)
+        .map(|i| escalation(&format!("many-{i}"), &format!("crowd-{i}")))
+        .collect();
+    let outcomes = join_all(requests.iter().map(|r| create(store, r, t0()))).await;
+    assert!(outcomes.iter().all(|o| id_of(o).1), "{outcomes:?}");
+    for outcome in &outcomes {
+        let id = id_of(outcome).0;
+        assert_eq!(store.transcript(id).await.unwrap(), requests[0].transcript);
+        assert_eq!(store.events_after(id, 0).await.unwrap().len(), 1);
+    }
+    // A ticket the database refuses (priority out of range) fails alone: the tickets
+    // written in the same group are stored all the same.
+    let mut bad = escalation("bad-priority", "odd-1");
+    bad.priority = 42;
+    let good = [
+        escalation("good-1", "fine-1"),
+        escalation("good-2", "fine-2"),
+    ];
+    let ids = [new_id(), new_id(), new_id()];
+    let digests = [good[0].digest(), bad.digest(), good[1].digest()];
+    let (first, refused, second) = tokio::join!(
+        store.create_ticket(&ids[0], &good[0], &digests[0], t0()),
+        store.create_ticket(&ids[1], &bad, &digests[1], t0()),
+        store.create_ticket(&ids[2], &good[1], &digests[2], t0()),
+    );
+    assert!(matches!(first, Ok(CreateOutcome::Created(_))), "{first:?}");
+    assert!(
+        matches!(second, Ok(CreateOutcome::Created(_))),
+        "{second:?}"
+    );
+    assert!(refused.is_err(), "{refused:?}");
+    assert!(
+        store
+            .open_ticket_for("odd-1", Entrance::Consumer)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 async fn queue_position_is_priority_then_age(store: &dyn Store) {
     let at = |secs: u64| t0() + Duration::from_secs(secs);
     let request = |customer: &str, priority: u8| {
@@ -324,6 +366,7 @@ store_suite!(
     a_reused_key_with_another_payload_is_told_apart,
     a_customer_has_one_open_ticket_per_entrance,
     concurrent_creates_make_one_ticket,
+    tickets_created_together_share_a_commit_but_not_a_failure,
     queue_position_is_priority_then_age,
     closing_records_one_event,
     events_replay_after_a_sequence,
