@@ -3,7 +3,9 @@
 //! is the `spawn_app` helper that starts them on ephemeral ports with temporary storage,
 //! a fake clock and token minting.
 
+pub mod bot_side;
 pub mod chat;
+pub mod desk;
 pub mod sandbox;
 pub mod stack;
 pub mod testing;

@@ -5,62 +5,13 @@
 
 use std::time::Duration;
 
-use honeydesk::{TestApp, chat::Chat, testing::authed};
+use honeydesk::{TestApp, chat::Chat, desk::Desk, testing::authed};
 use honeydesk_proto::{
-    agent::v1::{self as agent_pb, agent_desk_service_client::AgentDeskServiceClient},
+    agent::v1 as agent_pb,
     bot::v1::{self as pb, session_event::Kind},
 };
 use server_kit::Role;
-use tokio_stream::StreamExt;
-use tonic::{Code, Streaming, transport::Channel};
-
-/// An agent at their desk.
-struct Desk {
-    client: AgentDeskServiceClient<Channel>,
-    token: String,
-    stream: Streaming<agent_pb::StreamDeskResponse>,
-}
-
-impl Desk {
-    async fn sign_in(app: &TestApp, agent_id: &str) -> Self {
-        let token = app.token(agent_id, Role::Agent);
-        let mut client = app.desk().await;
-        client
-            .sign_in(authed(agent_pb::SignInRequest {}, &token))
-            .await
-            .expect("the agent signs in");
-        let stream = client
-            .stream_desk(authed(
-                agent_pb::StreamDeskRequest { resume: vec![] },
-                &token,
-            ))
-            .await
-            .expect("the desk stream opens")
-            .into_inner();
-        Self {
-            client,
-            token,
-            stream,
-        }
-    }
-
-    /// The next desk item matching `pick`, within five seconds.
-    async fn next<T>(
-        &mut self,
-        pick: impl Fn(agent_pb::stream_desk_response::Kind) -> Option<T>,
-    ) -> T {
-        tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                let item = self.stream.next().await.expect("open").expect("no error");
-                if let Some(found) = item.kind.and_then(&pick) {
-                    return found;
-                }
-            }
-        })
-        .await
-        .expect("the desk item arrives within 5 s")
-    }
-}
+use tonic::Code;
 
 /// Waits until bot-service reports the session in `state`.
 async fn until_state(chat: &mut Chat, state: pb::SessionState) {
@@ -73,11 +24,10 @@ async fn until_state(chat: &mut Chat, state: pb::SessionState) {
     panic!("the session never reached {state:?}");
 }
 
-#[tokio::test]
-async fn from_the_robot_to_a_person_and_back() {
-    let app = TestApp::spawn().await;
-    let mut desk = Desk::sign_in(&app, "a-1025").await;
-    let mut chat = Chat::named(&app, "shopper-9").await;
+/// `user` asks the robot about a refund, then for a person; `desk` takes the ticket.
+/// Returns the chat (WITH_AGENT) and the ticket id.
+async fn with_an_agent(app: &TestApp, desk: &mut Desk, user: &str) -> (Chat, String) {
+    let mut chat = Chat::named(app, user).await;
     chat.say("我要申请退款").await;
     let ticket = chat
         .request_agent()
@@ -86,59 +36,30 @@ async fn from_the_robot_to_a_person_and_back() {
         .session
         .unwrap()
         .ticket_id;
+    let taken = desk.take().await;
+    assert_eq!(taken.ticket_id, ticket);
+    until_state(&mut chat, pb::SessionState::WithAgent).await;
+    (chat, ticket)
+}
+
+#[tokio::test]
+async fn from_the_robot_to_a_person_and_back() {
+    let app = TestApp::spawn().await;
+    let mut desk = Desk::open(&app, "a-1025").await;
+    let (mut chat, ticket) = with_an_agent(&app, &mut desk, "shopper-9").await;
     let mut events = chat.events(0).await;
-
-    let offer = desk
-        .next(|k| match k {
-            agent_pb::stream_desk_response::Kind::Offer(o) => Some(o),
-            _ => None,
-        })
-        .await;
-    assert_eq!(offer.ticket.as_ref().unwrap().ticket_id, ticket);
-    desk.client
-        .accept_offer(authed(
-            agent_pb::AcceptOfferRequest {
-                offer_id: offer.offer_id.clone(),
-            },
-            &desk.token,
-        ))
-        .await
-        .expect("the agent accepts");
-
     let joined = events.next_stored().await;
     let Some(Kind::AgentJoined(j)) = joined.kind else {
         panic!("expected the agent to join first: {joined:?}")
     };
     assert_eq!(j.agent.unwrap().work_number, "1025");
     assert!(j.notice.contains("工号1025"), "{}", j.notice);
-    until_state(&mut chat, pb::SessionState::WithAgent).await;
 
     // The customer's message reaches the desk; the agent's reaches the customer.
     let sent = chat.try_say("退款三天了还没到账").await.unwrap();
     assert!(sent.relayed && sent.reply.is_none());
-    let at_desk = desk
-        .next(|k| match k {
-            agent_pb::stream_desk_response::Kind::TicketEvent(e) => match e.kind {
-                Some(agent_pb::ticket_event::Kind::Message(m))
-                    if m.sender == agent_pb::Sender::Customer as i32 =>
-                {
-                    Some(m.text)
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .await;
-    assert_eq!(at_desk, "退款三天了还没到账");
-    desk.client
-        .send_agent_message(authed(
-            agent_pb::SendAgentMessageRequest {
-                ticket_id: ticket.clone(),
-                client_message_id: "a1".into(),
-                text: "您好，已为您加急处理退款".into(),
-            },
-            &desk.token,
-        ))
+    assert_eq!(desk.customer_said().await, "退款三天了还没到账");
+    desk.say(&ticket, "a1", "您好，已为您加急处理退款")
         .await
         .expect("the agent writes");
     let mut agent_said = None;
@@ -164,15 +85,7 @@ async fn from_the_robot_to_a_person_and_back() {
         .unwrap_err();
     assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
 
-    desk.client
-        .close_ticket(authed(
-            agent_pb::CloseTicketRequest {
-                ticket_id: ticket.clone(),
-                resolution: agent_pb::Resolution::ReturnToBot as i32,
-                note: String::new(),
-            },
-            &desk.token,
-        ))
+    desk.close(&ticket, agent_pb::Resolution::ReturnToBot)
         .await
         .expect("the agent hands back to the robot");
     let closed = loop {
@@ -213,52 +126,21 @@ async fn from_the_robot_to_a_person_and_back() {
 #[tokio::test]
 async fn an_abusive_agent_message_is_delivered_but_flagged_and_stored_so() {
     let app = TestApp::spawn().await;
-    let mut desk = Desk::sign_in(&app, "a-1025").await;
-    let mut chat = Chat::named(&app, "shopper-10").await;
-    chat.say("我要申请退款").await;
-    let ticket = chat
-        .request_agent()
+    let mut desk = Desk::open(&app, "a-1025").await;
+    let (mut chat, ticket) = with_an_agent(&app, &mut desk, "shopper-10").await;
+    let polite = desk
+        .say(&ticket, "a1", "您好，请问有什么可以帮您")
         .await
         .unwrap()
-        .session
-        .unwrap()
-        .ticket_id;
-    let offer = desk
-        .next(|k| match k {
-            agent_pb::stream_desk_response::Kind::Offer(o) => Some(o),
-            _ => None,
-        })
-        .await;
-    desk.client
-        .accept_offer(authed(
-            agent_pb::AcceptOfferRequest {
-                offer_id: offer.offer_id,
-            },
-            &desk.token,
-        ))
-        .await
+        .message
         .unwrap();
-    let say = |id: &str, text: &str| {
-        let mut client = desk.client.clone();
-        let request = authed(
-            agent_pb::SendAgentMessageRequest {
-                ticket_id: ticket.clone(),
-                client_message_id: id.into(),
-                text: text.into(),
-            },
-            &desk.token,
-        );
-        async move {
-            client
-                .send_agent_message(request)
-                .await
-                .unwrap()
-                .into_inner()
-        }
-    };
-    let polite = say("a1", "您好，请问有什么可以帮您").await.message.unwrap();
     assert!(!polite.flagged && polite.flagged_terms.is_empty());
-    let rude = say("a2", "爱买不买，你是 傻 逼 吗").await.message.unwrap();
+    let rude = desk
+        .say(&ticket, "a2", "爱买不买，你是 傻 逼 吗")
+        .await
+        .unwrap()
+        .message
+        .unwrap();
     assert!(rude.flagged);
     assert_eq!(rude.flagged_terms, vec!["傻逼", "爱买不买"]);
 
@@ -271,18 +153,7 @@ async fn an_abusive_agent_message_is_delivered_but_flagged_and_stored_so() {
         }
     }
     assert_eq!(texts[1], "爱买不买，你是 傻 逼 吗");
-    let history = desk
-        .client
-        .get_ticket_history(authed(
-            agent_pb::GetTicketHistoryRequest {
-                ticket_id: ticket.clone(),
-                after_sequence: 0,
-            },
-            &desk.token,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let history = desk.history(&ticket).await.unwrap();
     let stored: Vec<bool> = history
         .events
         .iter()
@@ -302,44 +173,12 @@ async fn an_abusive_agent_message_is_delivered_but_flagged_and_stored_so() {
 #[tokio::test]
 async fn after_a_bot_service_restart_a_new_session_picks_the_conversation_up_again() {
     let mut app = TestApp::spawn().await;
-    let mut desk = Desk::sign_in(&app, "a-1025").await;
-    let mut chat = Chat::named(&app, "shopper-11").await;
-    chat.say("我要申请退款").await;
-    let ticket = chat
-        .request_agent()
-        .await
-        .unwrap()
-        .session
-        .unwrap()
-        .ticket_id;
-    let offer = desk
-        .next(|k| match k {
-            agent_pb::stream_desk_response::Kind::Offer(o) => Some(o),
-            _ => None,
-        })
-        .await;
-    desk.client
-        .accept_offer(authed(
-            agent_pb::AcceptOfferRequest {
-                offer_id: offer.offer_id,
-            },
-            &desk.token,
-        ))
-        .await
-        .unwrap();
-    until_state(&mut chat, pb::SessionState::WithAgent).await;
+    let mut desk = Desk::open(&app, "a-1025").await;
+    let (_, ticket) = with_an_agent(&app, &mut desk, "shopper-11").await;
 
     // bot-service goes down (its sessions with it); the agent writes meanwhile.
     app.stack.restart_bot().await.expect("bot-service restarts");
-    desk.client
-        .send_agent_message(authed(
-            agent_pb::SendAgentMessageRequest {
-                ticket_id: ticket.clone(),
-                client_message_id: "a1".into(),
-                text: "退款已经原路退回，请查收".into(),
-            },
-            &desk.token,
-        ))
+    desk.say(&ticket, "a1", "退款已经原路退回，请查收")
         .await
         .unwrap();
 
@@ -362,20 +201,7 @@ async fn after_a_bot_service_restart_a_new_session_picks_the_conversation_up_aga
     assert_eq!(agent_said.unwrap(), "退款已经原路退回，请查收");
     let sent = back.try_say("收到了，谢谢").await.expect("relayed");
     assert!(sent.relayed, "the customer's words go to the person again");
-    let at_desk = desk
-        .next(|k| match k {
-            agent_pb::stream_desk_response::Kind::TicketEvent(e) => match e.kind {
-                Some(agent_pb::ticket_event::Kind::Message(m))
-                    if m.sender == agent_pb::Sender::Customer as i32 =>
-                {
-                    Some(m.text)
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .await;
-    assert_eq!(at_desk, "收到了，谢谢");
+    assert_eq!(desk.customer_said().await, "收到了，谢谢");
 
     // The merchant entrance has its own conversations: nothing to pick up there.
     let (_, merchant) =
