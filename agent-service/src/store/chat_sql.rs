@@ -152,25 +152,11 @@ impl ChatStore for SqlStore {
         .bind(unix_millis(at))
         .fetch_optional(&mut *tx)
         .await?;
-        let event = match assigned {
-            Some(row) => {
-                let kind = EventKind::AgentJoined {
-                    agent_id: agent_id.to_owned(),
-                };
-                let seq = sequence(row.try_get("last_sequence")?)?;
-                let event = insert_event(&mut tx, ticket_id, seq, at, &kind).await?;
-                tx.commit().await?;
-                Some(event)
-            }
-            None => {
-                tx.rollback().await?;
-                None
-            }
+        let kind = EventKind::AgentJoined {
+            agent_id: agent_id.to_owned(),
         };
-        Ok(self
-            .ticket(ticket_id)
-            .await?
-            .map(|ticket| Transition { ticket, event }))
+        self.finish_transition(tx, ticket_id, assigned, at, &kind)
+            .await
     }
 
     async fn transfer_ticket(

@@ -7,7 +7,7 @@ use std::{str::FromStr, time::SystemTime};
 
 use async_trait::async_trait;
 use server_kit::time::{from_unix_millis, unix_millis};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::{Any, AnyConnection, Row, Transaction, any::AnyRow};
 
 use super::{
     CreateOutcome, QueuePosition, SqlStore, StoreError, TicketStore, Transition,
@@ -240,6 +240,35 @@ pub(super) async fn insert_event(
 }
 
 impl SqlStore {
+    /// Ends a guarded state change: when its UPDATE matched (`updated` holds the new
+    /// `last_sequence`), records `kind` under that number and commits; otherwise rolls
+    /// back. Returns the ticket as it is now, with the event when one was recorded.
+    pub(super) async fn finish_transition(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        ticket_id: &str,
+        updated: Option<AnyRow>,
+        at: SystemTime,
+        kind: &EventKind,
+    ) -> Result<Option<Transition>, StoreError> {
+        let event = match updated {
+            Some(row) => {
+                let seq = sequence(row.try_get("last_sequence")?)?;
+                let event = insert_event(&mut tx, ticket_id, seq, at, kind).await?;
+                tx.commit().await?;
+                Some(event)
+            }
+            None => {
+                tx.rollback().await?;
+                None
+            }
+        };
+        Ok(self
+            .ticket(ticket_id)
+            .await?
+            .map(|ticket| Transition { ticket, event }))
+    }
+
     /// The ticket made with an idempotency key, and the digest of that request.
     async fn ticket_by_key(&self, key: &str) -> Result<Option<(Ticket, String)>, StoreError> {
         let sql = format!("{TICKET_SELECT} WHERE t.idempotency_key = $1");
@@ -364,26 +393,12 @@ impl TicketStore for SqlStore {
         .bind(reason.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        let event = match closed {
-            Some(row) => {
-                let kind = EventKind::Closed {
-                    reason,
-                    notice: notice.to_owned(),
-                };
-                let seq = sequence(row.try_get("last_sequence")?)?;
-                let event = insert_event(&mut tx, ticket_id, seq, at, &kind).await?;
-                tx.commit().await?;
-                Some(event)
-            }
-            None => {
-                tx.rollback().await?;
-                None
-            }
+        let kind = EventKind::Closed {
+            reason,
+            notice: notice.to_owned(),
         };
-        Ok(self
-            .ticket(ticket_id)
-            .await?
-            .map(|ticket| Transition { ticket, event }))
+        self.finish_transition(tx, ticket_id, closed, at, &kind)
+            .await
     }
 
     async fn queue_position(&self, ticket_id: &str) -> Result<Option<QueuePosition>, StoreError> {
