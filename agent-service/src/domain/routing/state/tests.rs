@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::domain::{AgentProfile, Entrance, Presence};
+use crate::domain::{AgentProfile, Entrance, Presence, routing::plan::eligible};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
