@@ -4,6 +4,7 @@
 //! the caller is answered.
 
 mod chat_sql;
+mod event_sql;
 mod intake_sql;
 mod sql;
 pub mod testing;

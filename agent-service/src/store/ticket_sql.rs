@@ -7,7 +7,7 @@ use std::{str::FromStr, time::SystemTime};
 
 use async_trait::async_trait;
 use server_kit::time::{from_unix_millis, unix_millis};
-use sqlx::{Any, AnyConnection, Row, Transaction, any::AnyRow};
+use sqlx::{Any, Row, Transaction, any::AnyRow};
 
 use super::{
     CreateOutcome, QueuePosition, SqlStore, StoreError, TicketStore, Transition,
@@ -18,6 +18,9 @@ use crate::domain::{
     TranscriptLine,
 };
 
+// The event rows' mapping lives in `event_sql`; re-exported for the other SQL modules.
+pub(super) use super::event_sql::{EVENT_COLUMNS, event_from_row, insert_event};
+
 /// How often a create that lost a race re-reads before giving up.
 const CREATE_ATTEMPTS: usize = 3;
 
@@ -27,10 +30,6 @@ pub(super) const TICKET_SELECT: &str =
         a.display_name, t.created_at, t.assigned_at, t.closed_at, t.close_reason,
         t.last_sequence, t.request_digest, t.target_agent_id
     FROM tickets t LEFT JOIN agents a ON a.agent_id = t.agent_id";
-
-pub(super) const EVENT_COLUMNS: &str =
-    "ticket_id, sequence, at, kind, sender, agent_id, skill, from_skill,
-    priority, text, close_reason, client_message_id, flagged_terms";
 
 pub(super) fn parse<T: FromStr<Err = String>>(
     table: &'static str,
@@ -83,159 +82,6 @@ pub(super) fn ticket_from_row(row: &AnyRow) -> Result<Ticket, StoreError> {
         closed_at: millis("closed_at")?,
         close_reason: optional_parse("tickets", row.try_get("close_reason")?)?,
         last_sequence: sequence(row.try_get("last_sequence")?)?,
-    })
-}
-
-/// The nullable columns of `ticket_events`, filled per kind.
-#[derive(Default)]
-struct EventColumns<'a> {
-    sender: Option<&'static str>,
-    agent_id: Option<&'a str>,
-    skill: Option<&'a str>,
-    from_skill: Option<&'a str>,
-    priority: Option<i64>,
-    text: Option<&'a str>,
-    close_reason: Option<&'static str>,
-    client_message_id: Option<&'a str>,
-    flagged_terms: Option<String>,
-}
-
-fn event_columns(kind: &EventKind) -> EventColumns<'_> {
-    match kind {
-        EventKind::Queued { skill, priority } => EventColumns {
-            skill: Some(skill),
-            priority: Some(i64::from(*priority)),
-            ..Default::default()
-        },
-        EventKind::AgentJoined { agent_id } => EventColumns {
-            agent_id: Some(agent_id),
-            ..Default::default()
-        },
-        EventKind::Message {
-            sender,
-            text,
-            agent_id,
-            client_message_id,
-            flagged_terms,
-        } => EventColumns {
-            sender: Some(sender.as_str()),
-            agent_id: agent_id.as_deref(),
-            text: Some(text),
-            client_message_id: client_message_id.as_deref(),
-            flagged_terms: Some(flagged_terms.join("\n")),
-            ..Default::default()
-        },
-        EventKind::Transferred {
-            from_skill,
-            to_skill,
-            to_agent_id,
-            note,
-        } => EventColumns {
-            agent_id: to_agent_id.as_deref(),
-            skill: Some(to_skill),
-            from_skill: Some(from_skill),
-            text: Some(note),
-            ..Default::default()
-        },
-        EventKind::Closed { reason, notice } => EventColumns {
-            text: Some(notice),
-            close_reason: Some(reason.as_str()),
-            ..Default::default()
-        },
-    }
-}
-
-pub(super) fn event_from_row(row: &AnyRow) -> Result<TicketEvent, StoreError> {
-    let text = |column: &str| -> Result<String, StoreError> {
-        Ok(row
-            .try_get::<Option<String>, _>(column)?
-            .unwrap_or_default())
-    };
-    let kind = match row.try_get::<String, _>("kind")?.as_str() {
-        "queued" => EventKind::Queued {
-            skill: text("skill")?,
-            priority: u8::try_from(row.try_get::<Option<i64>, _>("priority")?.unwrap_or(0))
-                .map_err(|e| corrupt("ticket_events", e))?,
-        },
-        "agent_joined" => EventKind::AgentJoined {
-            agent_id: text("agent_id")?,
-        },
-        "message" => EventKind::Message {
-            sender: parse("ticket_events", &text("sender")?)?,
-            text: text("text")?,
-            agent_id: row.try_get("agent_id")?,
-            client_message_id: row.try_get("client_message_id")?,
-            flagged_terms: text("flagged_terms")?
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        },
-        "transferred" => EventKind::Transferred {
-            from_skill: text("from_skill")?,
-            to_skill: text("skill")?,
-            to_agent_id: row.try_get("agent_id")?,
-            note: text("text")?,
-        },
-        "closed" => EventKind::Closed {
-            reason: parse("ticket_events", &text("close_reason")?)?,
-            notice: text("text")?,
-        },
-        other => {
-            return Err(corrupt(
-                "ticket_events",
-                format!("unknown event kind '{other}'"),
-            ));
-        }
-    };
-    Ok(TicketEvent {
-        ticket_id: row.try_get("ticket_id")?,
-        sequence: sequence(row.try_get("sequence")?)?,
-        at: from_unix_millis(row.try_get("at")?),
-        kind,
-    })
-}
-
-/// Inserts one event row inside the caller's transaction.
-pub(super) async fn insert_event(
-    conn: &mut AnyConnection,
-    ticket_id: &str,
-    sequence: u64,
-    at: SystemTime,
-    kind: &EventKind,
-) -> Result<TicketEvent, StoreError> {
-    let c = event_columns(kind);
-    let sql = format!(
-        "INSERT INTO ticket_events ({EVENT_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    );
-    let result = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(ticket_id)
-        .bind(sequence as i64)
-        .bind(unix_millis(at))
-        .bind(kind.as_str())
-        .bind(c.sender)
-        .bind(c.agent_id)
-        .bind(c.skill)
-        .bind(c.from_skill)
-        .bind(c.priority)
-        .bind(c.text)
-        .bind(c.close_reason)
-        .bind(c.client_message_id)
-        .bind(c.flagged_terms)
-        .execute(conn)
-        .await;
-    match result {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(StoreError::Conflict(format!("event of ticket {ticket_id}")));
-        }
-        other => other?,
-    };
-    Ok(TicketEvent {
-        ticket_id: ticket_id.to_owned(),
-        sequence,
-        at: from_unix_millis(unix_millis(at)),
-        kind: kind.clone(),
     })
 }
 
