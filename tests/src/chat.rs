@@ -195,3 +195,9 @@ impl Events {
         }
     }
 }
+
+/// The recognised intent of a reply: its name and kind.
+pub fn intent(reply: &pb::BotReply) -> (String, i32) {
+    let i = reply.intent.clone().expect("an intent on every answer");
+    (i.name, i.kind)
+}
