@@ -15,7 +15,6 @@ use server_kit::{
     config::DEV_JWT_SECRET,
     server::{GrpcServer, ServeError},
 };
-use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 
 use crate::{
@@ -41,14 +40,6 @@ pub enum StartupError {
     /// The abusive-language lexicon could not be loaded.
     #[error(transparent)]
     Lexicon(#[from] crate::domain::moderation::LexiconError),
-    /// The port could not be bound.
-    #[error("binding {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
     /// The server failed.
     #[error(transparent)]
     Serve(#[from] ServeError),
@@ -92,9 +83,7 @@ impl Application {
         dispatcher.rebuild().await?;
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr, source })?;
+        let listener = server_kit::server::bind(addr).await?;
         let verifier: Arc<dyn TokenVerifier> =
             Arc::new(Hs256Tokens::new(settings.server.jwt_secret.as_bytes()));
         let server = GrpcServer::new(

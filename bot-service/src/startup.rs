@@ -16,7 +16,6 @@ use server_kit::{
     config::DEV_JWT_SECRET,
     server::{GrpcServer, ServeError},
 };
-use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 
 use crate::{
@@ -47,14 +46,6 @@ pub enum StartupError {
         name: String,
         /// Why.
         source: tonic::transport::Error,
-    },
-    /// The port could not be bound.
-    #[error("binding {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
     },
     /// The server failed.
     #[error(transparent)]
@@ -105,9 +96,7 @@ impl Application {
         tracing::info!(intents = info.intents, catalogue = %b.catalogue.display(), "catalogue loaded");
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr, source })?;
+        let listener = server_kit::server::bind(addr).await?;
         let verifier: Arc<dyn TokenVerifier> =
             Arc::new(Hs256Tokens::new(settings.server.jwt_secret.as_bytes()));
         let shutdown = Shutdown::new();

@@ -22,12 +22,27 @@ use crate::{request_id::RequestIdLayer, shutdown::Shutdown};
 /// Why a server could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The listening port could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The reflection service could not be built from the descriptors.
     #[error("building server reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
     /// The transport failed.
     #[error("gRPC transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+}
+
+/// Binds the listening port (port 0: any free one), naming the address on failure.
+pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
 }
 
 /// A server being assembled: add application services, then run it.

@@ -10,7 +10,6 @@ use server_kit::{
     auth::interceptor,
     server::{GrpcServer, ServeError},
 };
-use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 
 use super::{Sandbox, SandboxApi};
@@ -32,14 +31,6 @@ pub struct SandboxSettings {
 /// Why the sandbox could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    /// The port could not be bound.
-    #[error("binding {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
     /// The server failed.
     #[error(transparent)]
     Serve(#[from] ServeError),
@@ -55,13 +46,7 @@ pub struct SandboxApp {
 impl SandboxApp {
     /// Binds the port and wires the service.
     pub async fn build(settings: SandboxSettings) -> Result<Self, SandboxError> {
-        let listener =
-            TcpListener::bind(settings.listen)
-                .await
-                .map_err(|source| SandboxError::Bind {
-                    addr: settings.listen,
-                    source,
-                })?;
+        let listener = server_kit::server::bind(settings.listen).await?;
         let verifier: Arc<dyn TokenVerifier> =
             Arc::new(Hs256Tokens::new(settings.jwt_secret.as_bytes()));
         let sandbox = Arc::new(Sandbox::new());
