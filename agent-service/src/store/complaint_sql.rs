@@ -250,7 +250,11 @@ fn filter_clause(filter: &ComplaintFilter) -> (String, Vec<Value>) {
         conditions.push(condition.replace('?', &format!("${}", values_len.len())));
     };
     if let Some(customer) = &filter.customer_id {
-        add("c.customer_id = ?", Value::Text(customer.clone()), &mut values);
+        add(
+            "c.customer_id = ?",
+            Value::Text(customer.clone()),
+            &mut values,
+        );
     }
     if let Some(entrance) = filter.entrance {
         add(

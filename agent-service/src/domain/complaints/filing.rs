@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
 
-use super::{Actor, Complaints, ComplaintView};
+use super::{Actor, ComplaintView, Complaints};
 use crate::{
     domain::{
         AgentCard, DomainError, EventKind, Ticket, TicketEvent,
@@ -133,16 +133,13 @@ pub(super) fn evidence_items(
     transcript: &[crate::domain::TranscriptLine],
     events: &[TicketEvent],
 ) -> Vec<EvidenceItem> {
-    let bot = transcript
-        .iter()
-        .enumerate()
-        .map(|(i, line)| EvidenceItem {
-            message_id: transcript_line_id(ticket_id, i + 1),
-            sender: line.sender,
-            author: String::new(),
-            text: line.text.clone(),
-            at: line.at,
-        });
+    let bot = transcript.iter().enumerate().map(|(i, line)| EvidenceItem {
+        message_id: transcript_line_id(ticket_id, i + 1),
+        sender: line.sender,
+        author: String::new(),
+        text: line.text.clone(),
+        at: line.at,
+    });
     let human = events.iter().filter_map(|e| match &e.kind {
         EventKind::Message {
             sender,
@@ -276,7 +273,9 @@ impl Complaints {
             return cards
                 .into_iter()
                 .find(|c| c.agent_id == last)
-                .ok_or_else(|| DomainError::Internal(format!("agent {last} is not on the roster")));
+                .ok_or_else(|| {
+                    DomainError::Internal(format!("agent {last} is not on the roster"))
+                });
         }
         let list: Vec<String> = cards
             .iter()

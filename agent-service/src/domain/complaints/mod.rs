@@ -146,7 +146,10 @@ impl Complaints {
             n => n.min(PAGE_SIZE.1),
         };
         if query.page_token.chars().count() > 64 {
-            return Err(DomainError::invalid("page_token", "is not a token this service gave"));
+            return Err(DomainError::invalid(
+                "page_token",
+                "is not a token this service gave",
+            ));
         }
         let mut filter = ComplaintFilter {
             statuses: query.status.into_iter().collect(),
@@ -257,7 +260,11 @@ impl Complaints {
     }
 
     /// Recomputes the evidence chain from the messages as stored now.
-    pub async fn verify(&self, actor: &Actor, reference: &str) -> Result<Verification, DomainError> {
+    pub async fn verify(
+        &self,
+        actor: &Actor,
+        reference: &str,
+    ) -> Result<Verification, DomainError> {
         let complaint = self.readable(actor, reference).await?;
         let links = self.store.evidence_links(reference).await?;
         let transcript = self.store.transcript(&complaint.ticket_id).await?;
