@@ -67,6 +67,16 @@ impl Scene {
         .await
     }
 
+    /// Shopper-1's complaint (key `k1`) about a closed conversation with agent 1024,
+    /// with the shopper's caller.
+    async fn shopper_complaint(&mut self) -> (Served, Caller, pb::Complaint) {
+        let served = self.consumer_ticket("shopper-1", "t1").await;
+        let mut shopper = self.caller("shopper-1", Role::Consumer).await;
+        let filed = shopper.file(filing(&served.ticket_id, "k1")).await.unwrap();
+        assert!(filed.created);
+        (served, shopper, filed.complaint.unwrap())
+    }
+
     async fn caller(&self, subject: &str, role: Role) -> Caller {
         Caller::new(&self.app, subject, role).await
     }
@@ -97,7 +107,10 @@ async fn a_customer_files_about_the_agent_who_served_them() {
         c.agent_id.is_empty(),
         "the agent's internal id is for supervisors only"
     );
-    assert_eq!(c.highlighted_message_ids, [served.abuse.message_id.clone()]);
+    assert_eq!(
+        c.highlighted_message_ids,
+        vec![served.abuse.message_id.clone()]
+    );
     // 2 robot lines, then the customer, the agent, the customer.
     assert_eq!(c.evidence_messages, 5);
     assert_eq!(c.evidence_digest.len(), 64);
@@ -119,7 +132,7 @@ async fn a_customer_files_about_the_agent_who_served_them() {
     // The customer reads and lists it.
     assert_eq!(shopper.get(&c.reference, "").await.unwrap(), c);
     let mine = shopper.list(Default::default()).await.unwrap();
-    assert_eq!(mine, [c.clone()]);
+    assert_eq!(mine, vec![c.clone()]);
 
     // The phone hotline's system files for a seller, naming the agent.
     let sold = scene.merchant_ticket("seller-1", "t2").await;
@@ -298,14 +311,7 @@ fn split_message_id(id: &str) -> (&str, &str) {
 #[tokio::test]
 async fn sealed_evidence_detects_a_message_altered_in_the_database() {
     let mut scene = Scene::start().await;
-    let served = scene.consumer_ticket("shopper-1", "t1").await;
-    let mut shopper = scene.caller("shopper-1", Role::Consumer).await;
-    let c = shopper
-        .file(filing(&served.ticket_id, "k1"))
-        .await
-        .unwrap()
-        .complaint
-        .unwrap();
+    let (served, mut shopper, c) = scene.shopper_complaint().await;
     let mut supervisor = scene.caller("lead-1", Role::Supervisor).await;
     let intact = supervisor.verify(&c.reference, "").await.unwrap();
     assert!(intact.intact, "{}", intact.detail);

@@ -4,20 +4,21 @@
 //! then inserts the complaint, its evidence links and its first audit entry; a refused
 //! insert rolls the counter back, so numbers have no gaps.
 
-use std::time::SystemTime;
-
 use async_trait::async_trait;
-use server_kit::time::{from_unix_millis, unix_millis, yyyymmdd};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use server_kit::time::{unix_millis, yyyymmdd};
+use sqlx::{AnyConnection, Row};
 
+mod rows;
+
+use self::rows::{Value, audit_from_row, complaint_from_row, filter_clause};
 use super::{
     SqlStore, StoreError,
     complaints::{ComplaintFilter, ComplaintStore, FileOutcome, NewComplaint},
     sql::corrupt,
-    ticket_sql::{TICKET_SELECT, parse, ticket_from_row},
+    ticket_sql::{TICKET_SELECT, ticket_from_row},
 };
 use crate::domain::{
-    AgentCard, Entrance, Ticket,
+    Entrance, Ticket,
     complaint::{AuditEntry, Complaint, ComplaintStatus, reference},
     evidence::Link,
 };
@@ -32,67 +33,6 @@ const COMPLAINT_SELECT: &str = "SELECT c.reference, c.ticket_id, c.customer_id, 
         c.outcome, c.filed_at, c.acknowledge_by, c.decide_by, c.evidence_digest,
         c.evidence_messages, c.highlighted_message_ids, c.request_digest
     FROM complaints c LEFT JOIN agents a ON a.agent_id = c.agent_id";
-
-/// A bound value of a dynamically built statement.
-enum Value {
-    Text(String),
-    Int(i64),
-}
-
-fn complaint_from_row(row: &AnyRow) -> Result<Complaint, StoreError> {
-    let millis = |column: &str| -> Result<SystemTime, StoreError> {
-        Ok(from_unix_millis(row.try_get(column)?))
-    };
-    let agent_id: String = row.try_get("agent_id")?;
-    let text = |column: &str| -> Result<String, StoreError> {
-        Ok(row
-            .try_get::<Option<String>, _>(column)?
-            .unwrap_or_default())
-    };
-    Ok(Complaint {
-        reference: row.try_get("reference")?,
-        ticket_id: row.try_get("ticket_id")?,
-        customer_id: row.try_get("customer_id")?,
-        entrance: parse("complaints", &row.try_get::<String, _>("entrance")?)?,
-        agent: AgentCard {
-            agent_id: agent_id.clone(),
-            work_number: text("work_number")?,
-            display_name: text("display_name")?,
-        },
-        agent_id,
-        category: parse("complaints", &row.try_get::<String, _>("category")?)?,
-        description: row.try_get("description")?,
-        status: parse("complaints", &row.try_get::<String, _>("status")?)?,
-        outcome: row.try_get("outcome")?,
-        filed_at: millis("filed_at")?,
-        acknowledge_by: millis("acknowledge_by")?,
-        decide_by: millis("decide_by")?,
-        evidence_digest: row.try_get("evidence_digest")?,
-        evidence_messages: u32::try_from(row.try_get::<i64, _>("evidence_messages")?)
-            .map_err(|e| corrupt("complaints", e))?,
-        highlighted_message_ids: row
-            .try_get::<String, _>("highlighted_message_ids")?
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        audit: Vec::new(),
-    })
-}
-
-fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, StoreError> {
-    Ok(AuditEntry {
-        actor_id: row.try_get("actor_id")?,
-        actor_role: row.try_get("actor_role")?,
-        at: from_unix_millis(row.try_get("at")?),
-        from: row
-            .try_get::<Option<String>, _>("from_status")?
-            .map(|s| parse("complaint_audit", &s))
-            .transpose()?,
-        to: parse("complaint_audit", &row.try_get::<String, _>("to_status")?)?,
-        note: row.try_get("note")?,
-    })
-}
 
 /// Appends `entry` to the complaint's audit trail inside the caller's transaction.
 async fn insert_audit(
@@ -239,58 +179,6 @@ impl SqlStore {
         .map(audit_from_row)
         .collect()
     }
-}
-
-/// The WHERE clause and its values for `filter`.
-fn filter_clause(filter: &ComplaintFilter) -> (String, Vec<Value>) {
-    let mut conditions = Vec::new();
-    let mut values = Vec::new();
-    let mut add = |condition: &str, value: Value, values_len: &mut Vec<Value>| {
-        values_len.push(value);
-        conditions.push(condition.replace('?', &format!("${}", values_len.len())));
-    };
-    if let Some(customer) = &filter.customer_id {
-        add(
-            "c.customer_id = ?",
-            Value::Text(customer.clone()),
-            &mut values,
-        );
-    }
-    if let Some(entrance) = filter.entrance {
-        add(
-            "c.entrance = ?",
-            Value::Text(entrance.as_str().into()),
-            &mut values,
-        );
-    }
-    if let Some(agent) = &filter.agent_id {
-        add("c.agent_id = ?", Value::Text(agent.clone()), &mut values);
-    }
-    if let Some(before) = &filter.before_reference {
-        add("c.reference < ?", Value::Text(before.clone()), &mut values);
-    }
-    if let Some(now) = filter.overdue_at {
-        add(
-            "((c.status = 'received' AND (c.acknowledge_by < ? OR c.decide_by < ?))
-              OR (c.status = 'in_review' AND c.decide_by < ?))",
-            Value::Int(unix_millis(now)),
-            &mut values,
-        );
-    }
-    if !filter.statuses.is_empty() {
-        let names: Vec<String> = filter
-            .statuses
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        conditions.push(format!("c.status IN ({})", names.join(", ")));
-    }
-    let clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    (clause, values)
 }
 
 #[async_trait]

@@ -6,19 +6,12 @@ use honeydesk_proto::agent::v1::{self as pb, ComplaintStatus as S};
 use server_kit::Role;
 use tonic::Code;
 
-use super::{Scene, filing, refused};
+use super::{Scene, refused};
 
 #[tokio::test]
 async fn each_role_sees_and_does_only_what_it_may() {
     let mut scene = Scene::start().await;
-    let served = scene.consumer_ticket("shopper-1", "t1").await;
-    let mut shopper = scene.caller("shopper-1", Role::Consumer).await;
-    let c = shopper
-        .file(filing(&served.ticket_id, "k1"))
-        .await
-        .unwrap()
-        .complaint
-        .unwrap();
+    let (_, mut shopper, c) = scene.shopper_complaint().await;
     let reference = c.reference.as_str();
 
     // Other customers, and the same person at the merchant entrance.

@@ -15,14 +15,7 @@ async fn the_workflow_is_audited_and_guarded() {
         ..Default::default()
     };
     let mut scene = Scene::start_with(options).await;
-    let served = scene.consumer_ticket("shopper-1", "t1").await;
-    let mut shopper = scene.caller("shopper-1", Role::Consumer).await;
-    let c = shopper
-        .file(filing(&served.ticket_id, "k1"))
-        .await
-        .unwrap()
-        .complaint
-        .unwrap();
+    let (_, mut shopper, c) = scene.shopper_complaint().await;
     let mut lead = scene.caller("lead-1", Role::Supervisor).await;
 
     scene.app.clock.advance(HOUR);
@@ -138,14 +131,7 @@ async fn the_workflow_is_audited_and_guarded() {
 #[tokio::test]
 async fn a_customer_withdraws_before_a_decision() {
     let mut scene = Scene::start().await;
-    let served = scene.consumer_ticket("shopper-1", "t1").await;
-    let mut shopper = scene.caller("shopper-1", Role::Consumer).await;
-    let c = shopper
-        .file(filing(&served.ticket_id, "k1"))
-        .await
-        .unwrap()
-        .complaint
-        .unwrap();
+    let (_, mut shopper, c) = scene.shopper_complaint().await;
     let mut lead = scene.caller("lead-1", Role::Supervisor).await;
     lead.review(&c.reference, S::InReview, "", "")
         .await

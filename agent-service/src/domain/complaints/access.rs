@@ -139,3 +139,105 @@ pub(super) fn decided_among(asked: Option<ComplaintStatus>) -> Vec<ComplaintStat
         .filter(|s| asked.is_none_or(|a| a == *s))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::domain::{AgentCard, complaint::Category};
+
+    fn complaint(status: ComplaintStatus) -> Complaint {
+        let now = SystemTime::now();
+        Complaint {
+            reference: "TS-20261125-000001".into(),
+            ticket_id: "t-1".into(),
+            customer_id: "c-1".into(),
+            entrance: Entrance::Consumer,
+            agent_id: "a-1".into(),
+            agent: AgentCard {
+                agent_id: "a-1".into(),
+                work_number: "1001".into(),
+                display_name: "小美".into(),
+            },
+            category: Category::RudeAttitude,
+            description: "态度差".into(),
+            status,
+            outcome: String::new(),
+            filed_at: now,
+            acknowledge_by: now,
+            decide_by: now,
+            evidence_digest: String::new(),
+            evidence_messages: 0,
+            highlighted_message_ids: vec![],
+            audit: vec![],
+        }
+    }
+
+    fn actor(party: Party) -> Actor {
+        Actor {
+            id: "x".into(),
+            role: "test".into(),
+            party,
+        }
+    }
+
+    #[test]
+    fn agents_read_only_decided_complaints_about_themselves() {
+        let me = actor(Party::Agent {
+            agent_id: "a-1".into(),
+        });
+        assert!(
+            me.check_read(&complaint(ComplaintStatus::InReview))
+                .is_err()
+        );
+        assert!(
+            me.check_read(&complaint(ComplaintStatus::Withdrawn))
+                .is_err()
+        );
+        assert!(me.check_read(&complaint(ComplaintStatus::Rejected)).is_ok());
+        let other = actor(Party::Agent {
+            agent_id: "a-2".into(),
+        });
+        assert!(
+            other
+                .check_read(&complaint(ComplaintStatus::Rejected))
+                .is_err()
+        );
+        assert!(me.customer("file").is_err());
+        let seen = me.redact(complaint(ComplaintStatus::Rejected));
+        assert!(seen.customer_id.is_empty() && seen.agent_id.is_empty());
+        assert_eq!(seen.agent.work_number, "1001");
+        assert_eq!(decided_among(Some(ComplaintStatus::Received)), vec![]);
+        assert_eq!(decided_among(None).len(), 2);
+    }
+
+    #[test]
+    fn customers_read_their_own_at_their_entrance() {
+        let c = complaint(ComplaintStatus::Received);
+        let own = |entrance| {
+            actor(Party::Customer {
+                customer_id: "c-1".into(),
+                entrance,
+            })
+        };
+        assert!(own(Entrance::Consumer).check_read(&c).is_ok());
+        assert!(own(Entrance::Merchant).check_read(&c).is_err());
+        let on_behalf = actor(Party::OnBehalf {
+            customer_id: "c-1".into(),
+        });
+        assert!(on_behalf.check_read(&c).is_ok());
+        let stranger = actor(Party::OnBehalf {
+            customer_id: "c-2".into(),
+        });
+        assert!(stranger.check_read(&c).is_err());
+        assert_eq!(own(Entrance::Consumer).redact(c.clone()).customer_id, "c-1");
+        assert!(
+            own(Entrance::Consumer)
+                .redact(c.clone())
+                .agent_id
+                .is_empty()
+        );
+        assert_eq!(actor(Party::Supervisor).redact(c).agent_id, "a-1");
+    }
+}
