@@ -5,6 +5,7 @@
 //! come from the injectable clock, so deadlines and "overdue" follow it.
 
 mod access;
+mod complainable;
 mod filing;
 
 use std::sync::Arc;
@@ -12,10 +13,11 @@ use std::sync::Arc;
 use server_kit::clock::SharedClock;
 
 pub use access::{Actor, Party};
+pub use complainable::Complainable;
 pub use filing::{FileRequest, Filed, ROBOT_EXPLANATION};
 
 use super::{
-    AgentCard, DomainError, Entrance, Ticket,
+    DomainError, Ticket,
     complaint::{AuditEntry, Complaint, ComplaintStatus, Deadlines, Recourse, recourse},
     evidence::{self, Verification},
 };
@@ -25,10 +27,6 @@ use crate::store::{ComplaintFilter, Store};
 pub const DEFAULT_HOTLINE: &str = "9510-8888";
 /// Default and largest page of a list.
 const PAGE_SIZE: (u32, u32) = (50, 100);
-/// How many recent conversations a customer is offered to complain about.
-const COMPLAINABLE: u32 = 10;
-/// Longest summary of a complainable conversation, in characters.
-const SUMMARY_CHARS: usize = 60;
 
 /// The complaint service's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,19 +79,6 @@ pub struct Page {
     pub complaints: Vec<ComplaintView>,
     /// Empty on the last page.
     pub next_page_token: String,
-}
-
-/// A recent conversation with a person the customer could complain about.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Complainable {
-    /// The ticket.
-    pub ticket_id: String,
-    /// The agent who served it last.
-    pub agent: AgentCard,
-    /// When the person joined (or the ticket was stored).
-    pub started_at: std::time::SystemTime,
-    /// What it was about, from the customer's own words.
-    pub summary: String,
 }
 
 /// A supervisor's move.
@@ -280,57 +265,6 @@ impl Complaints {
             );
         }
         Ok(verification)
-    }
-
-    /// The customer's recent conversations with a person at `entrance` (the customer's
-    /// own entrance when they ask themselves), newest first.
-    pub async fn complainable(
-        &self,
-        actor: &Actor,
-        entrance: Option<Entrance>,
-    ) -> Result<Vec<Complainable>, DomainError> {
-        let customer_id = actor.customer("list complainable conversations")?;
-        let entrance = match (&actor.party, entrance) {
-            (Party::Customer { entrance: own, .. }, Some(asked)) if asked != *own => {
-                return Err(DomainError::Forbidden(format!(
-                    "you use the {own} entrance, so you cannot list {asked} conversations"
-                )));
-            }
-            (Party::Customer { entrance: own, .. }, _) => *own,
-            (_, Some(asked)) => asked,
-            (_, None) => return Err(DomainError::invalid("entrance", "is required")),
-        };
-        let tickets = self
-            .store
-            .served_tickets(customer_id, entrance, COMPLAINABLE)
-            .await?;
-        let mut out = Vec::with_capacity(tickets.len());
-        for ticket in tickets {
-            let Some(agent) = ticket.agent.clone() else {
-                continue;
-            };
-            out.push(Complainable {
-                summary: self.summary(&ticket).await?,
-                ticket_id: ticket.ticket_id,
-                agent: AgentCard {
-                    agent_id: String::new(),
-                    ..agent
-                },
-                started_at: ticket.assigned_at.unwrap_or(ticket.created_at),
-            });
-        }
-        Ok(out)
-    }
-
-    /// The customer's last words to the robot before the hand-off, else the reason.
-    async fn summary(&self, ticket: &Ticket) -> Result<String, DomainError> {
-        let transcript = self.store.transcript(&ticket.ticket_id).await?;
-        let words = transcript
-            .iter()
-            .rev()
-            .find(|l| l.sender == super::Sender::Customer)
-            .map_or(ticket.reason.as_str(), |l| l.text.as_str());
-        Ok(words.chars().take(SUMMARY_CHARS).collect())
     }
 
     async fn change(
