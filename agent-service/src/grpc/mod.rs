@@ -1,6 +1,7 @@
 //! The gRPC adapter of agent-service: decodes and validates requests, calls the domain,
 //! and maps results back. No business rules live here.
 
+mod complaints;
 mod convert;
 mod desk;
 mod events;
@@ -8,6 +9,7 @@ mod status;
 mod supervisor;
 mod tickets;
 
+pub use complaints::ComplaintApi;
 pub use desk::DeskApi;
 pub use supervisor::SupervisorApi;
 pub use tickets::TicketApi;
@@ -19,6 +21,7 @@ use server_kit::{Shutdown, clock::SharedClock};
 use crate::{
     domain::{
         chat::Conversation,
+        complaints::Complaints,
         hub::Hub,
         intake::Intake,
         roster::Roster,
@@ -44,6 +47,8 @@ pub struct Services {
     pub streams: Streams,
     /// Supervisors' figures.
     pub supervision: Supervision,
+    /// Complaint intake and review.
+    pub complaints: Complaints,
 }
 
 impl Services {
@@ -61,6 +66,7 @@ impl Services {
             roster: Roster::new(store.clone(), clock.clone()),
             conversation: Conversation::new(store.clone(), clock.clone(), dispatcher.clone()),
             streams: Streams::new(store.clone(), dispatcher.clone(), shutdown),
+            complaints: Complaints::new(store.clone(), clock.clone()),
             supervision: Supervision::new(store, clock, dispatcher.clone()),
             dispatcher,
         }

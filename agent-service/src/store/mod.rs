@@ -4,6 +4,8 @@
 //! the caller is answered.
 
 mod chat_sql;
+mod complaint_sql;
+mod complaints;
 mod event_sql;
 mod intake_sql;
 mod sql;
@@ -14,6 +16,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
+pub use complaints::{ComplaintFilter, ComplaintStore, FileOutcome, NewComplaint};
 pub use sql::{Dialect, SqlStore};
 
 use crate::domain::{
@@ -47,9 +50,9 @@ pub enum StoreError {
 }
 
 /// Everything agent-service keeps: agents here, tickets in [`TicketStore`], the live
-/// conversation in [`ChatStore`].
+/// conversation in [`ChatStore`], complaints in [`ComplaintStore`].
 #[async_trait]
-pub trait Store: TicketStore + ChatStore + Send + Sync + 'static {
+pub trait Store: TicketStore + ChatStore + ComplaintStore + Send + Sync + 'static {
     /// Creates the agent or replaces their profile (presence is kept).
     async fn upsert_agent(
         &self,
