@@ -4,6 +4,7 @@
 //! a fake clock and token minting.
 
 pub mod chat;
+pub mod desk;
 pub mod sandbox;
 pub mod stack;
 pub mod testing;

@@ -7,6 +7,7 @@ pub mod complaint;
 pub mod error;
 pub mod event;
 pub mod evidence;
+pub mod flags;
 pub mod hub;
 pub mod intake;
 pub mod moderation;

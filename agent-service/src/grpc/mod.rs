@@ -19,6 +19,7 @@ use server_kit::{Shutdown, clock::SharedClock};
 use crate::{
     domain::{
         chat::Conversation,
+        flags::Flags,
         hub::Hub,
         intake::Intake,
         roster::Roster,
@@ -44,6 +45,8 @@ pub struct Services {
     pub streams: Streams,
     /// Supervisors' figures.
     pub supervision: Supervision,
+    /// Abusive-language flags, live.
+    pub flags: Flags,
 }
 
 impl Services {
@@ -56,11 +59,14 @@ impl Services {
         shutdown: Shutdown,
     ) -> Self {
         let dispatcher = Dispatcher::new(store.clone(), clock.clone(), Hub::new(), routing);
+        let flags = Flags::new(shutdown.clone());
         Self {
             intake: Intake::new(store.clone(), clock.clone(), dispatcher.clone()),
             roster: Roster::new(store.clone(), clock.clone()),
-            conversation: Conversation::new(store.clone(), clock.clone(), dispatcher.clone()),
+            conversation: Conversation::new(store.clone(), clock.clone(), dispatcher.clone())
+                .with_flags(flags.clone()),
             streams: Streams::new(store.clone(), dispatcher.clone(), shutdown),
+            flags,
             supervision: Supervision::new(store, clock, dispatcher.clone()),
             dispatcher,
         }
