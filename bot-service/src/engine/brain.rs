@@ -163,6 +163,7 @@ impl Brain {
             suggestions: Vec::new(),
             agent_offered,
             at: now,
+            complaint: None,
         }
     }
 
@@ -204,6 +205,7 @@ impl Brain {
             suggestions,
             agent_offered,
             at: now,
+            complaint: None,
         }
     }
 
