@@ -100,13 +100,17 @@ impl Desk {
             .expect("the stored message")
     }
 
-    /// Closes `ticket_id` as resolved.
-    pub async fn close(&mut self, ticket_id: &str) -> Result<pb::CloseTicketResponse, Status> {
+    /// Closes `ticket_id`: resolved, or back to the robot.
+    pub async fn close(
+        &mut self,
+        ticket_id: &str,
+        resolution: pb::Resolution,
+    ) -> Result<pb::CloseTicketResponse, Status> {
         self.client
             .close_ticket(authed(
                 pb::CloseTicketRequest {
                     ticket_id: ticket_id.to_owned(),
-                    resolution: pb::Resolution::Resolved as i32,
+                    resolution: resolution as i32,
                     note: String::new(),
                 },
                 &self.token,

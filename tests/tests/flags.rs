@@ -136,7 +136,10 @@ async fn flag_counts_per_agent_come_from_the_store_and_survive_a_restart() {
     qiang.say(&first, "傻逼").await;
     qiang.say(&first, "您好").await;
     qiang.say(&first, "你媽的").await;
-    qiang.close(&first).await.expect("closed");
+    qiang
+        .close(&first, pb::Resolution::Resolved)
+        .await
+        .expect("closed");
     // The next refund customer goes to Lily, the only one left available.
     qiang
         .client
