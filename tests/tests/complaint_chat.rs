@@ -50,17 +50,6 @@ async fn all_complaints(app: &TestApp) -> Vec<agent_pb::Complaint> {
         .complaints
 }
 
-/// Waits until bot-service reports the session in `state`.
-async fn until_state(chat: &mut Chat, state: pb::SessionState) {
-    for _ in 0..250 {
-        if chat.session().await.state == state as i32 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the session never reached {state:?}");
-}
-
 /// A customer served by 阿强 (工号1025), who wrote one clean and one abusive message,
 /// then handed the customer back to the robot. The chat, the ticket and the id of the
 /// flagged message.
@@ -83,7 +72,7 @@ async fn abused_then_back_to_the_robot(app: &TestApp, user: &str) -> (Chat, Stri
     desk.close(&ticket, agent_pb::Resolution::ReturnToBot)
         .await
         .expect("back to the robot");
-    until_state(&mut chat, pb::SessionState::Bot).await;
+    chat.until_state(pb::SessionState::Bot).await;
     (chat, ticket, rude.message_id)
 }
 

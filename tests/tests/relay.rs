@@ -3,75 +3,12 @@
 //! messages on the session's stream while their own reach the agent's desk, the agent
 //! hands back to the robot, which answers again, and the customer rates the agent once.
 
-use std::time::Duration;
-
-use honeydesk::{TestApp, chat::Chat, testing::authed};
+use honeydesk::{TestApp, chat::Chat, desk::Desk, testing::authed};
 use honeydesk_proto::{
-    agent::v1::{self as agent_pb, agent_desk_service_client::AgentDeskServiceClient},
+    agent::v1 as agent_pb,
     bot::v1::{self as pb, session_event::Kind},
 };
-use server_kit::Role;
-use tokio_stream::StreamExt;
-use tonic::{Code, Streaming, transport::Channel};
-
-/// An agent at their desk.
-struct Desk {
-    client: AgentDeskServiceClient<Channel>,
-    token: String,
-    stream: Streaming<agent_pb::StreamDeskResponse>,
-}
-
-impl Desk {
-    async fn sign_in(app: &TestApp, agent_id: &str) -> Self {
-        let token = app.token(agent_id, Role::Agent);
-        let mut client = app.desk().await;
-        client
-            .sign_in(authed(agent_pb::SignInRequest {}, &token))
-            .await
-            .expect("the agent signs in");
-        let stream = client
-            .stream_desk(authed(
-                agent_pb::StreamDeskRequest { resume: vec![] },
-                &token,
-            ))
-            .await
-            .expect("the desk stream opens")
-            .into_inner();
-        Self {
-            client,
-            token,
-            stream,
-        }
-    }
-
-    /// The next desk item matching `pick`, within five seconds.
-    async fn next<T>(
-        &mut self,
-        pick: impl Fn(agent_pb::stream_desk_response::Kind) -> Option<T>,
-    ) -> T {
-        tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                let item = self.stream.next().await.expect("open").expect("no error");
-                if let Some(found) = item.kind.and_then(&pick) {
-                    return found;
-                }
-            }
-        })
-        .await
-        .expect("the desk item arrives within 5 s")
-    }
-}
-
-/// Waits until bot-service reports the session in `state`.
-async fn until_state(chat: &mut Chat, state: pb::SessionState) {
-    for _ in 0..100 {
-        if chat.session().await.state == state as i32 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the session never reached {state:?}");
-}
+use tonic::Code;
 
 #[tokio::test]
 async fn from_the_robot_to_a_person_and_back() {
@@ -111,7 +48,7 @@ async fn from_the_robot_to_a_person_and_back() {
     };
     assert_eq!(j.agent.unwrap().work_number, "1025");
     assert!(j.notice.contains("工号1025"), "{}", j.notice);
-    until_state(&mut chat, pb::SessionState::WithAgent).await;
+    chat.until_state(pb::SessionState::WithAgent).await;
 
     // The customer's message reaches the desk; the agent's reaches the customer.
     let sent = chat.try_say("退款三天了还没到账").await.unwrap();
@@ -181,7 +118,7 @@ async fn from_the_robot_to_a_person_and_back() {
         }
     };
     assert!(closed.back_to_bot && closed.can_rate, "{closed:?}");
-    until_state(&mut chat, pb::SessionState::Bot).await;
+    chat.until_state(pb::SessionState::Bot).await;
     assert_eq!(
         chat.say("我的快递到哪了").await.intent.unwrap().name,
         "logistics.tracking",
