@@ -1,6 +1,6 @@
-//! agent-service settings: the `[server]`, `[store]`, `[roster]`, `[routing]` and `[moderation]`
-//! tables of a TOML file,
-//! under `HONEYDESK_*` environment variables, under command-line flags.
+//! agent-service settings: the `[server]`, `[store]`, `[roster]`, `[routing]`,
+//! `[moderation]` and `[complaints]` tables of a TOML file, under `HONEYDESK_*`
+//! environment variables, under command-line flags.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -26,6 +26,73 @@ pub struct AgentSettings {
     pub routing: RoutingConfig,
     /// Abusive-language checks on agent messages.
     pub moderation: ModerationSettings,
+    /// Complaint deadlines and the hotline quoted with decisions.
+    pub complaints: ComplaintsConfig,
+}
+
+/// Complaint deadlines and the hotline quoted with decisions.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComplaintsConfig {
+    /// The official complaint hotline a customer can call when not satisfied.
+    pub hotline: String,
+    /// Hours from filing until a supervisor must take a complaint into review.
+    pub acknowledge_within_hours: u64,
+    /// Hours from filing until a decision is due.
+    pub decide_within_hours: u64,
+}
+
+impl Default for ComplaintsConfig {
+    fn default() -> Self {
+        Self {
+            hotline: crate::domain::complaints::DEFAULT_HOTLINE.to_owned(),
+            acknowledge_within_hours: 24,
+            decide_within_hours: 7 * 24,
+        }
+    }
+}
+
+impl ComplaintsConfig {
+    /// The domain's view of these settings.
+    pub fn settings(&self) -> crate::domain::complaints::ComplaintSettings {
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        crate::domain::complaints::ComplaintSettings {
+            deadlines: crate::domain::complaint::Deadlines {
+                acknowledge_within: hours(self.acknowledge_within_hours),
+                decide_within: hours(self.decide_within_hours),
+            },
+            hotline: self.hotline.trim().to_owned(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let hotline = self.hotline.trim();
+        if hotline.is_empty()
+            || hotline.chars().count() > 32
+            || hotline.chars().any(char::is_control)
+        {
+            return Err(invalid(
+                "complaints.hotline",
+                "must be 1-32 printable characters, e.g. 9510-8888",
+            ));
+        }
+        if !(1..=30 * 24).contains(&self.acknowledge_within_hours) {
+            return Err(invalid(
+                "complaints.acknowledge_within_hours",
+                "must be 1-720",
+            ));
+        }
+        if !(1..=90 * 24).contains(&self.decide_within_hours) {
+            return Err(invalid("complaints.decide_within_hours", "must be 1-2160"));
+        }
+        if self.decide_within_hours < self.acknowledge_within_hours {
+            return Err(invalid(
+                "complaints.decide_within_hours",
+                "must not be shorter than complaints.acknowledge_within_hours",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Abusive-language checks on agent messages.
@@ -123,6 +190,15 @@ pub struct AgentArgs {
     /// The abusive-language lexicon (TOML); the shipped one when unset.
     #[arg(long, env = "HONEYDESK_LEXICON_FILE")]
     pub lexicon_file: Option<PathBuf>,
+    /// The official complaint hotline quoted with complaint decisions.
+    #[arg(long, env = "HONEYDESK_HOTLINE")]
+    pub hotline: Option<String>,
+    /// Hours until a complaint must be taken into review.
+    #[arg(long, env = "HONEYDESK_COMPLAINT_ACKNOWLEDGE_HOURS")]
+    pub complaint_acknowledge_hours: Option<u64>,
+    /// Hours until a complaint must be decided.
+    #[arg(long, env = "HONEYDESK_COMPLAINT_DECIDE_HOURS")]
+    pub complaint_decide_hours: Option<u64>,
 }
 
 impl AgentSettings {
@@ -144,6 +220,15 @@ impl AgentSettings {
         }
         if let Some(v) = args.idle_timeout_secs {
             settings.routing.idle_timeout_secs = v;
+        }
+        if let Some(v) = &args.hotline {
+            settings.complaints.hotline = v.clone();
+        }
+        if let Some(v) = args.complaint_acknowledge_hours {
+            settings.complaints.acknowledge_within_hours = v;
+        }
+        if let Some(v) = args.complaint_decide_hours {
+            settings.complaints.decide_within_hours = v;
         }
         settings.validate()?;
         Ok(settings)
@@ -168,7 +253,7 @@ impl AgentSettings {
         if !(1..=7 * 24 * 3600).contains(&self.routing.idle_timeout_secs) {
             return Err(invalid("routing.idle_timeout_secs", "must be 1-604800"));
         }
-        Ok(())
+        self.complaints.validate()
     }
 }
 
@@ -187,5 +272,39 @@ mod tests {
         let mut s = AgentSettings::default();
         s.store.url = "mysql://x".into();
         assert!(s.validate().unwrap_err().to_string().contains("store.url"));
+    }
+
+    #[test]
+    fn complaint_settings_are_checked_by_key() {
+        let with = |f: fn(&mut ComplaintsConfig)| {
+            let mut s = AgentSettings::default();
+            f(&mut s.complaints);
+            s.validate().unwrap_err().to_string()
+        };
+        assert!(with(|c| c.hotline = " ".into()).contains("complaints.hotline"));
+        assert!(
+            with(|c| c.acknowledge_within_hours = 0)
+                .contains("complaints.acknowledge_within_hours")
+        );
+        assert!(
+            with(|c| c.decide_within_hours = 10_000).contains("complaints.decide_within_hours")
+        );
+        assert!(with(|c| c.decide_within_hours = 12).contains("complaints.decide_within_hours"));
+    }
+
+    #[test]
+    fn complaint_settings_come_from_toml() {
+        let s: AgentSettings = toml::from_str(
+            "[complaints]\nhotline = \"400-800-1688\"\nacknowledge_within_hours = 12\ndecide_within_hours = 72\n",
+        )
+        .unwrap();
+        s.validate().unwrap();
+        let c = s.complaints.settings();
+        assert_eq!(c.hotline, "400-800-1688");
+        assert_eq!(
+            c.deadlines.acknowledge_within,
+            Duration::from_secs(12 * 3600)
+        );
+        assert_eq!(c.deadlines.decide_within, Duration::from_secs(72 * 3600));
     }
 }

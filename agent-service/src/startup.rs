@@ -6,6 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use honeydesk_proto::agent::v1::{
     agent_desk_service_server::AgentDeskServiceServer,
+    complaint_service_server::ComplaintServiceServer,
     supervisor_service_server::SupervisorServiceServer, ticket_service_server::TicketServiceServer,
 };
 use server_kit::{
@@ -21,7 +22,7 @@ use tonic::service::interceptor::InterceptedService;
 use crate::{
     config::{AgentSettings, DEFAULT_PORT},
     domain::routing::{Dispatcher, sweeper},
-    grpc::{DeskApi, Services, SupervisorApi, TicketApi},
+    grpc::{ComplaintApi, DeskApi, Services, SupervisorApi, TicketApi},
     seed::{self, SeedError},
     store::{SqlStore, Store, StoreError},
 };
@@ -84,6 +85,10 @@ impl Application {
             shutdown.clone(),
         );
         services.conversation = services.conversation.clone().with_lexicon(lexicon);
+        services.complaints = services
+            .complaints
+            .clone()
+            .with_settings(settings.complaints.settings());
         if let Some(file) = &settings.roster.seed_file {
             let count = seed::apply(&services.roster, file).await?;
             tracing::info!(count, file = %file.display(), "roster loaded");
@@ -109,6 +114,10 @@ impl Application {
         ))
         .add_service(InterceptedService::new(
             SupervisorServiceServer::new(SupervisorApi::new(services.clone())),
+            interceptor(verifier.clone()),
+        ))
+        .add_service(InterceptedService::new(
+            ComplaintServiceServer::new(ComplaintApi::new(services.clone())),
             interceptor(verifier.clone()),
         ))
         .add_service(InterceptedService::new(

@@ -142,6 +142,24 @@ impl TestApp {
             .expect("the store answers")
     }
 
+    /// agent-service's complaint client.
+    pub async fn complaints(
+        &self,
+    ) -> agent_pb::complaint_service_client::ComplaintServiceClient<Channel> {
+        agent_pb::complaint_service_client::ComplaintServiceClient::new(self.agent_channel().await)
+    }
+
+    /// Runs one raw SQL statement against agent-service's database, around the service
+    /// (to tamper with stored rows); the number of rows affected.
+    pub async fn execute_sql(&self, sql: &str) -> Result<u64, agent_service::store::StoreError> {
+        self.db.execute(sql).await
+    }
+
+    /// Which database agent-service runs on.
+    pub fn dialect(&self) -> agent_service::store::Dialect {
+        self.db.dialect()
+    }
+
     /// Stops both services and removes the test database.
     pub async fn stop(self) {
         self.stack.stop().await.expect("both services stop cleanly");

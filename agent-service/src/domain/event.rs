@@ -78,3 +78,11 @@ pub struct TicketEvent {
     /// What happened.
     pub kind: EventKind,
 }
+
+impl TicketEvent {
+    /// A message's public id, as streams, histories and complaint evidence name it: the
+    /// ticket and the sequence number.
+    pub fn message_id(&self) -> String {
+        format!("{}-{}", self.ticket_id, self.sequence)
+    }
+}

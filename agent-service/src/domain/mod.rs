@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod chat;
 pub mod complaint;
+pub mod complaints;
 pub mod error;
 pub mod event;
 pub mod evidence;

@@ -61,6 +61,12 @@ impl Ticket {
     }
 }
 
+/// The public id of line `line_no` (from 1) of a ticket's robot transcript, next to the
+/// human messages' [`TicketEvent::message_id`](super::TicketEvent::message_id).
+pub fn transcript_line_id(ticket_id: &str, line_no: usize) -> String {
+    format!("{ticket_id}-bot-{line_no}")
+}
+
 /// One line of the robot conversation that came before the hand-off.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TranscriptLine {
@@ -166,15 +172,18 @@ impl Escalation {
 }
 
 /// Length-prefixed fields, so no two different payloads encode alike.
-struct Canonical(Sha256);
+/// A length-prefixed SHA-256 encoding of fields, for request digests.
+pub(crate) struct Canonical(pub(crate) Sha256);
 
 impl Canonical {
-    fn text(&mut self, s: &str) {
+    /// Adds a text field.
+    pub(crate) fn text(&mut self, s: &str) {
         self.number(s.len() as u64);
         self.0.update(s.as_bytes());
     }
 
-    fn number(&mut self, n: u64) {
+    /// Adds a number.
+    pub(crate) fn number(&mut self, n: u64) {
         self.0.update(n.to_be_bytes());
     }
 }

@@ -16,7 +16,7 @@ use crate::domain::{
 
 /// A message's public id: the ticket and its sequence number.
 pub fn message_id(event: &TicketEvent) -> String {
-    format!("{}-{}", event.ticket_id, event.sequence)
+    event.message_id()
 }
 
 async fn card(dispatcher: &Dispatcher, agent_id: &str) -> Option<pb::AgentCard> {

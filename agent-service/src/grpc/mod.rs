@@ -1,6 +1,7 @@
 //! The gRPC adapter of agent-service: decodes and validates requests, calls the domain,
 //! and maps results back. No business rules live here.
 
+mod complaints;
 mod convert;
 mod desk;
 mod events;
@@ -8,6 +9,7 @@ mod status;
 mod supervisor;
 mod tickets;
 
+pub use complaints::ComplaintApi;
 pub use desk::DeskApi;
 pub use supervisor::SupervisorApi;
 pub use tickets::TicketApi;
@@ -19,6 +21,7 @@ use server_kit::{Shutdown, clock::SharedClock};
 use crate::{
     domain::{
         chat::Conversation,
+        complaints::Complaints,
         flags::Flags,
         hub::Hub,
         intake::Intake,
@@ -47,6 +50,8 @@ pub struct Services {
     pub supervision: Supervision,
     /// Abusive-language flags, live.
     pub flags: Flags,
+    /// Complaint intake and review.
+    pub complaints: Complaints,
 }
 
 impl Services {
@@ -67,6 +72,7 @@ impl Services {
                 .with_flags(flags.clone()),
             streams: Streams::new(store.clone(), dispatcher.clone(), shutdown),
             flags,
+            complaints: Complaints::new(store.clone(), clock.clone()),
             supervision: Supervision::new(store, clock, dispatcher.clone()),
             dispatcher,
         }

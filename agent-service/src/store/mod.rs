@@ -4,6 +4,8 @@
 //! the caller is answered.
 
 mod chat_sql;
+mod complaint_sql;
+mod complaints;
 mod sql;
 pub mod testing;
 mod ticket_sql;
@@ -12,6 +14,7 @@ use std::{collections::HashMap, time::SystemTime};
 
 use async_trait::async_trait;
 
+pub use complaints::{ComplaintFilter, ComplaintStore, FileOutcome, NewComplaint};
 pub use sql::{Dialect, SqlStore};
 
 use crate::domain::{
@@ -45,9 +48,9 @@ pub enum StoreError {
 }
 
 /// Everything agent-service keeps: agents here, tickets in [`TicketStore`], the live
-/// conversation in [`ChatStore`].
+/// conversation in [`ChatStore`], complaints in [`ComplaintStore`].
 #[async_trait]
-pub trait Store: TicketStore + ChatStore + Send + Sync + 'static {
+pub trait Store: TicketStore + ChatStore + ComplaintStore + Send + Sync + 'static {
     /// Creates the agent or replaces their profile (presence is kept).
     async fn upsert_agent(
         &self,

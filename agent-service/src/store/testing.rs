@@ -3,7 +3,7 @@
 
 use sqlx::{AnyConnection, Connection};
 
-use super::SqlStore;
+use super::{Dialect, SqlStore, StoreError};
 
 /// The environment variable that names a PostgreSQL server for tests
 /// (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
@@ -68,6 +68,21 @@ impl TestDatabase {
                 .unwrap_or_else(|| panic!("HONEYDESK_TEST_STORE=postgres needs {POSTGRES_ENV}"));
         }
         Self::sqlite().await
+    }
+
+    /// Runs one raw SQL statement against the test database, going around the store
+    /// (tests use it to tamper with rows the service would never change); the number of
+    /// rows affected.
+    pub async fn execute(&self, sql: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(self.store.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Which database this is, for statements that differ per dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.store.dialect()
     }
 
     /// Closes the store and removes a PostgreSQL test database.

@@ -117,4 +117,5 @@ store_suite!(
 );
 
 mod chat;
+mod complaints;
 mod tickets;
