@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod catalogue;
+pub mod complaints;
 pub mod config;
 pub mod engine;
 pub mod evaluation;

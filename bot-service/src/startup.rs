@@ -85,8 +85,9 @@ impl Application {
                     hotline: b.hotline.clone(),
                 },
                 clock.clone(),
-                desk,
+                desk.clone(),
             )?
+            .with_complaints(desk)
             .with_actions(action_backends(
                 &settings.actions,
                 &settings.server.jwt_secret,

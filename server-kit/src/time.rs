@@ -67,6 +67,38 @@ pub fn yyyymmdd(t: SystemTime) -> String {
     format!("{y:04}{m:02}{d:02}")
 }
 
+/// A wall-clock reading to the minute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Civil {
+    /// e.g. 2026.
+    pub year: i64,
+    /// 1..=12.
+    pub month: u32,
+    /// 1..=31.
+    pub day: u32,
+    /// 0..=23.
+    pub hour: u32,
+    /// 0..=59.
+    pub minute: u32,
+}
+
+/// The wall-clock time of `t` at `utc_offset_secs` east of UTC (China: 8 hours).
+pub fn civil(t: SystemTime, utc_offset_secs: i64) -> Civil {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        + utc_offset_secs;
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let of_day = secs.rem_euclid(86_400);
+    Civil {
+        year,
+        month,
+        day,
+        hour: (of_day / 3600) as u32,
+        minute: (of_day % 3600 / 60) as u32,
+    }
+}
+
 /// Howard Hinnant's days-to-civil algorithm: (year, month, day) of a day number.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -88,6 +120,20 @@ mod tests {
     #[test]
     fn calendar_dates() {
         assert_eq!(yyyymmdd(UNIX_EPOCH), "19700101");
+        let beijing = civil(
+            UNIX_EPOCH + Duration::from_secs(16 * 3600 + 5 * 60),
+            8 * 3600,
+        );
+        assert_eq!(
+            (
+                beijing.year,
+                beijing.month,
+                beijing.day,
+                beijing.hour,
+                beijing.minute
+            ),
+            (1970, 1, 2, 0, 5)
+        );
         // 2026-11-25T12:00:00Z
         assert_eq!(
             yyyymmdd(UNIX_EPOCH + Duration::from_secs(1_795_564_800 + 43_200)),

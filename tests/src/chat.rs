@@ -152,6 +152,18 @@ impl Chat {
             .expect("a session")
     }
 
+    /// Waits (five seconds at most) until bot-service reports the session in `state`;
+    /// it follows agent-service's ticket in the background.
+    pub async fn until_state(&mut self, state: pb::SessionState) {
+        for _ in 0..250 {
+            if self.session().await.state == state as i32 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the session never reached {state:?}");
+    }
+
     /// Opens the session's event stream after `after_sequence`.
     pub async fn events(&mut self, after_sequence: u64) -> Events {
         let stream = self

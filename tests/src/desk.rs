@@ -1,6 +1,7 @@
 //! An agent at their desk, for end-to-end tests: signing in, the desk stream (offers,
 //! ticket events), accepting and declining, messages, closing, transfers, presence and
-//! history, each as one call.
+//! history, each as one call; and [`hand_over`], which brings a customer's chat to an
+//! agent.
 
 use std::time::Duration;
 
@@ -11,7 +12,9 @@ use honeydesk_proto::agent::v1::{
 use server_kit::Role;
 use tonic::{Streaming, transport::Channel};
 
-use crate::{TestApp, testing::authed};
+use honeydesk_proto::bot::v1 as bot_pb;
+
+use crate::{TestApp, chat::Chat, testing::authed};
 
 /// How long a test waits for something that must happen.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -27,6 +30,7 @@ pub struct Desk {
     /// The agent's bearer token.
     pub token: String,
     stream: Streaming<pb::StreamDeskResponse>,
+    written: u32,
 }
 
 impl Desk {
@@ -60,6 +64,7 @@ impl Desk {
             client,
             token,
             stream,
+            written: 0,
         }
     }
 
@@ -210,6 +215,17 @@ impl Desk {
             .map(|r| r.into_inner())
     }
 
+    /// Writes `text` on `ticket` under the next message id; the stored message.
+    pub async fn write(&mut self, ticket: &str, text: &str) -> pb::ChatMessage {
+        self.written += 1;
+        let id = format!("d{}", self.written);
+        self.say(ticket, &id, text)
+            .await
+            .expect("the message is stored")
+            .message
+            .expect("the stored message")
+    }
+
     /// The text of the customer's next message.
     pub async fn customer_said(&mut self) -> String {
         let event = self
@@ -220,4 +236,21 @@ impl Desk {
             _ => unreachable!("picked a message"),
         }
     }
+}
+
+/// Brings `chat` to `desk`: the customer asks about a refund and for a person, the agent
+/// takes the offer, and the session is WITH_AGENT. The ticket id.
+pub async fn hand_over(chat: &mut Chat, desk: &mut Desk) -> String {
+    chat.say("我要申请退款").await;
+    let ticket = chat
+        .request_agent()
+        .await
+        .expect("queued for a person")
+        .session
+        .expect("the session")
+        .ticket_id;
+    let taken = desk.take().await;
+    assert_eq!(taken.ticket_id, ticket);
+    chat.until_state(bot_pb::SessionState::WithAgent).await;
+    ticket
 }

@@ -3,9 +3,12 @@
 //! messages on the session's stream while their own reach the agent's desk, the agent
 //! hands back to the robot, which answers again, and the customer rates the agent once.
 
-use std::time::Duration;
-
-use honeydesk::{TestApp, chat::Chat, desk::Desk, testing::authed};
+use honeydesk::{
+    TestApp,
+    chat::Chat,
+    desk::{Desk, hand_over},
+    testing::authed,
+};
 use honeydesk_proto::{
     agent::v1 as agent_pb,
     bot::v1::{self as pb, session_event::Kind},
@@ -13,40 +16,12 @@ use honeydesk_proto::{
 use server_kit::Role;
 use tonic::Code;
 
-/// Waits until bot-service reports the session in `state`.
-async fn until_state(chat: &mut Chat, state: pb::SessionState) {
-    for _ in 0..100 {
-        if chat.session().await.state == state as i32 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the session never reached {state:?}");
-}
-
-/// `user` asks the robot about a refund, then for a person; `desk` takes the ticket.
-/// Returns the chat (WITH_AGENT) and the ticket id.
-async fn with_an_agent(app: &TestApp, desk: &mut Desk, user: &str) -> (Chat, String) {
-    let mut chat = Chat::named(app, user).await;
-    chat.say("我要申请退款").await;
-    let ticket = chat
-        .request_agent()
-        .await
-        .expect("queued")
-        .session
-        .unwrap()
-        .ticket_id;
-    let taken = desk.take().await;
-    assert_eq!(taken.ticket_id, ticket);
-    until_state(&mut chat, pb::SessionState::WithAgent).await;
-    (chat, ticket)
-}
-
 #[tokio::test]
 async fn from_the_robot_to_a_person_and_back() {
     let app = TestApp::spawn().await;
     let mut desk = Desk::open(&app, "a-1025").await;
-    let (mut chat, ticket) = with_an_agent(&app, &mut desk, "shopper-9").await;
+    let mut chat = Chat::named(&app, "shopper-9").await;
+    let ticket = hand_over(&mut chat, &mut desk).await;
     let mut events = chat.events(0).await;
     let joined = events.next_stored().await;
     let Some(Kind::AgentJoined(j)) = joined.kind else {
@@ -94,7 +69,7 @@ async fn from_the_robot_to_a_person_and_back() {
         }
     };
     assert!(closed.back_to_bot && closed.can_rate, "{closed:?}");
-    until_state(&mut chat, pb::SessionState::Bot).await;
+    chat.until_state(pb::SessionState::Bot).await;
     assert_eq!(
         chat.say("我的快递到哪了").await.intent.unwrap().name,
         "logistics.tracking",
@@ -127,7 +102,8 @@ async fn from_the_robot_to_a_person_and_back() {
 async fn an_abusive_agent_message_is_delivered_but_flagged_and_stored_so() {
     let app = TestApp::spawn().await;
     let mut desk = Desk::open(&app, "a-1025").await;
-    let (mut chat, ticket) = with_an_agent(&app, &mut desk, "shopper-10").await;
+    let mut chat = Chat::named(&app, "shopper-10").await;
+    let ticket = hand_over(&mut chat, &mut desk).await;
     let polite = desk
         .say(&ticket, "a1", "您好，请问有什么可以帮您")
         .await
@@ -174,7 +150,9 @@ async fn an_abusive_agent_message_is_delivered_but_flagged_and_stored_so() {
 async fn after_a_bot_service_restart_a_new_session_picks_the_conversation_up_again() {
     let mut app = TestApp::spawn().await;
     let mut desk = Desk::open(&app, "a-1025").await;
-    let (_, ticket) = with_an_agent(&app, &mut desk, "shopper-11").await;
+    let mut chat = Chat::named(&app, "shopper-11").await;
+    hand_over(&mut chat, &mut desk).await;
+    let ticket = chat.session().await.ticket_id;
 
     // bot-service goes down (its sessions with it); the agent writes meanwhile.
     app.stack.restart_bot().await.expect("bot-service restarts");

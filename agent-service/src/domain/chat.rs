@@ -8,6 +8,7 @@ use server_kit::clock::SharedClock;
 
 use super::{
     DomainError, EventKind, Sender, Ticket, TicketEvent, TicketStatus, TranscriptLine,
+    flags::Flags,
     intake::owned_ticket,
     moderation::Lexicon,
     routing::Dispatcher,
@@ -38,6 +39,7 @@ pub struct Conversation {
     clock: SharedClock,
     dispatcher: Dispatcher,
     lexicon: Arc<Lexicon>,
+    flags: Flags,
 }
 
 fn check_message(client_message_id: &str, text: &str) -> Result<(), DomainError> {
@@ -63,7 +65,14 @@ impl Conversation {
             clock,
             dispatcher,
             lexicon: Arc::new(Lexicon::default()),
+            flags: Flags::new(server_kit::Shutdown::new()),
         }
+    }
+
+    /// The same, publishing flagged agent messages on `flags` once they are stored.
+    pub fn with_flags(mut self, flags: Flags) -> Self {
+        self.flags = flags;
+        self
     }
 
     /// The same, marking agent messages that contain terms of `lexicon`.
@@ -135,6 +144,7 @@ impl Conversation {
             .await?
         {
             Some(Appended::Stored(event)) => {
+                self.flags.publish(&event);
                 self.dispatcher.hub().event(event.clone());
                 Ok(event)
             }

@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod error;
 pub mod event;
 pub mod evidence;
+pub mod flags;
 pub mod hub;
 pub mod intake;
 pub mod moderation;

@@ -1,11 +1,16 @@
 //! Abusive-language detection for agent messages: a lexicon of Chinese and English
 //! terms, matched after normalising the forms people use to slip past a filter —
-//! full-width letters, spacing and punctuation inside a word (傻 逼, s.h.i.t), letter
-//! swaps (sh1t, @ss), stretched letters (fuuuck) and masking (f*ck).
+//! full-width and other look-alike letters, accents, invisible characters, spacing and
+//! punctuation inside a word (傻 逼, s.h.i.t), letter swaps (sh1t, @ss), stretched
+//! letters (fuuuck), masking (f*ck) and traditional characters (你媽).
 
 use std::path::Path;
 
 use serde::Deserialize;
+
+mod normalise;
+
+use normalise::normalise;
 
 /// The lexicon file shipped in the repository, compiled in as the default.
 const SHIPPED: &str = include_str!("../../moderation/lexicon.toml");
@@ -137,28 +142,6 @@ impl Lexicon {
     }
 }
 
-/// Full-width forms to ASCII, lower case, letter swaps, no invisible characters.
-fn normalise(text: &str) -> String {
-    text.chars()
-        .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            '0' => 'o',
-            '1' | '!' | '|' => 'i',
-            '3' => 'e',
-            '4' | '@' => 'a',
-            '5' | '$' => 's',
-            '7' => 't',
-            _ => c,
-        })
-        .collect()
-}
-
 /// Only letters (and masks): what is left when spacing and punctuation are ignored.
 fn squeeze(normal: &str) -> String {
     normal
@@ -266,6 +249,15 @@ mod tests {
             ("你个SB", "sb"),
             ("爱买不买", "爱买不买"),
             ("你\u{200B}妈", "你妈"),
+            ("你媽的", "你妈"),
+            ("廢物一個", "废物"),
+            ("傻\u{00AD}逼", "傻逼"),
+            ("𝐢𝐝𝐢𝐨𝐭", "idiot"),
+            ("ⓢⓗⓤⓣ ⓤⓟ", "shut up"),
+            ("you іdіоt", "idiot"),
+            ("f\u{336}u\u{336}c\u{336}k\u{336} off", "fuck"),
+            ("stüpid", "stupid"),
+            ("b-i-t-c-h", "bitch"),
         ];
         for (text, term) in cases {
             let hits = l.check(text);
@@ -283,6 +275,9 @@ mod tests {
             "订单号 13812345678 已经为您加急处理",
             "Please check the USB cable that shipped with the order",
             "Thank you, have a nice day!",
+            "Ваш заказ отправлен, naïve café résumé",
+            "您的订單已經發貨，請耐心等待",
+            "ｏｒｄｅｒ ｎｏ． １２３４５ shipped",
         ] {
             assert!(l.check(text).is_empty(), "{text:?} → {:?}", l.check(text));
         }

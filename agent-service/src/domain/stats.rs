@@ -1,4 +1,5 @@
-//! Supervisors' figures: per queue, what waits now and how the last window went.
+//! Supervisors' figures: per queue, what waits now and how the last window went; per
+//! agent, their load now and how many of their messages were flagged abusive.
 
 use std::{
     collections::HashMap,
@@ -8,7 +9,7 @@ use std::{
 
 use server_kit::clock::SharedClock;
 
-use super::{DomainError, Entrance, routing::Dispatcher};
+use super::{Agent, DomainError, Entrance, routing::Dispatcher};
 use crate::store::Store;
 
 /// How far back averages look unless asked otherwise.
@@ -33,6 +34,17 @@ pub struct QueueFigures {
     pub average_handling: Duration,
     /// Conversations closed in the window.
     pub handled: u32,
+}
+
+/// Figures for one agent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentFigures {
+    /// Profile and presence.
+    pub agent: Agent,
+    /// Conversations they hold now.
+    pub active_chats: u32,
+    /// Their stored messages flagged for abusive language, ever.
+    pub flagged_messages: u64,
 }
 
 /// Queue figures over the store and the dispatcher.
@@ -106,5 +118,35 @@ impl Supervision {
                 }
             })
             .collect())
+    }
+
+    /// Every agent by work number, with their load and their flag count.
+    pub async fn agent_figures(&self) -> Result<Vec<AgentFigures>, DomainError> {
+        let loads = self.dispatcher.loads().await;
+        let flags = self.store.flag_counts().await?;
+        let mut figures: Vec<AgentFigures> = self
+            .store
+            .agents()
+            .await?
+            .into_iter()
+            .map(|agent| {
+                let id = &agent.profile.agent_id;
+                AgentFigures {
+                    active_chats: loads
+                        .iter()
+                        .find(|l| l.agent.profile.agent_id == *id)
+                        .map_or(0, |l| l.active_chats()),
+                    flagged_messages: flags.get(id).copied().unwrap_or(0),
+                    agent,
+                }
+            })
+            .collect();
+        figures.sort_by(|a, b| {
+            a.agent
+                .profile
+                .work_number
+                .cmp(&b.agent.profile.work_number)
+        });
+        Ok(figures)
     }
 }

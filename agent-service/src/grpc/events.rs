@@ -9,6 +9,7 @@ use super::convert::{
 };
 use crate::domain::{
     EventKind, TicketEvent, TranscriptLine,
+    flags::Flag,
     routing::Dispatcher,
     streams::{DeskItem, OfferView, WatchItem},
 };
@@ -142,4 +143,15 @@ pub async fn desk_item_to_pb(dispatcher: &Dispatcher, item: &DeskItem) -> pb::St
         }
     };
     pb::StreamDeskResponse { kind: Some(kind) }
+}
+
+/// A flagged agent message on the supervisors' stream.
+pub async fn flag_to_pb(dispatcher: &Dispatcher, flag: &Flag) -> pb::FlaggedMessage {
+    pb::FlaggedMessage {
+        ticket_id: flag.event.ticket_id.clone(),
+        agent_id: flag.agent_id.clone(),
+        agent: card(dispatcher, &flag.agent_id).await,
+        message: message_to_pb(dispatcher, &flag.event).await,
+        at: Some(to_timestamp(flag.event.at)),
+    }
 }

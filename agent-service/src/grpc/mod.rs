@@ -22,6 +22,7 @@ use crate::{
     domain::{
         chat::Conversation,
         complaints::Complaints,
+        flags::Flags,
         hub::Hub,
         intake::Intake,
         roster::Roster,
@@ -47,6 +48,8 @@ pub struct Services {
     pub streams: Streams,
     /// Supervisors' figures.
     pub supervision: Supervision,
+    /// Abusive-language flags, live.
+    pub flags: Flags,
     /// Complaint intake and review.
     pub complaints: Complaints,
 }
@@ -61,11 +64,14 @@ impl Services {
         shutdown: Shutdown,
     ) -> Self {
         let dispatcher = Dispatcher::new(store.clone(), clock.clone(), Hub::new(), routing);
+        let flags = Flags::new(shutdown.clone());
         Self {
             intake: Intake::new(store.clone(), clock.clone(), dispatcher.clone()),
             roster: Roster::new(store.clone(), clock.clone()),
-            conversation: Conversation::new(store.clone(), clock.clone(), dispatcher.clone()),
+            conversation: Conversation::new(store.clone(), clock.clone(), dispatcher.clone())
+                .with_flags(flags.clone()),
             streams: Streams::new(store.clone(), dispatcher.clone(), shutdown),
+            flags,
             complaints: Complaints::new(store.clone(), clock.clone()),
             supervision: Supervision::new(store, clock, dispatcher.clone()),
             dispatcher,

@@ -2,6 +2,7 @@
 
 use std::pin::Pin;
 
+use futures_util::StreamExt;
 use honeydesk_proto::agent::v1::{self as pb, supervisor_service_server::SupervisorService};
 use server_kit::{Caller, Role};
 use tokio_stream::Stream;
@@ -12,6 +13,7 @@ use server_kit::time::{from_duration, to_duration};
 use super::{
     Services,
     convert::{agent_to_pb, entrance_to_pb, profile_from_pb},
+    events::flag_to_pb,
 };
 use crate::domain::{DomainError, stats::DEFAULT_WINDOW};
 
@@ -69,23 +71,18 @@ impl SupervisorService for SupervisorApi {
         request: Request<pb::ListAgentsRequest>,
     ) -> Result<Response<pb::ListAgentsResponse>, Status> {
         supervisor(&request, "list agents")?;
-        let loads = self.services.dispatcher.loads().await;
-        let mut agents: Vec<pb::Agent> = self
+        let agents = self
             .services
-            .roster
-            .agents()
+            .supervision
+            .agent_figures()
             .await?
             .iter()
-            .map(|a| {
-                let mut agent = agent_to_pb(a);
-                agent.active_chats = loads
-                    .iter()
-                    .find(|l| l.agent.profile.agent_id == a.profile.agent_id)
-                    .map_or(0, |l| l.active_chats());
-                agent
+            .map(|f| pb::Agent {
+                active_chats: f.active_chats,
+                flagged_messages: f.flagged_messages,
+                ..agent_to_pb(&f.agent)
             })
             .collect();
-        agents.sort_by(|a, b| a.work_number.cmp(&b.work_number));
         Ok(Response::new(pb::ListAgentsResponse { agents }))
     }
 
@@ -112,6 +109,18 @@ impl SupervisorService for SupervisorApi {
         request: Request<pb::WatchFlagsRequest>,
     ) -> Result<Response<Self::WatchFlagsStream>, Status> {
         supervisor(&request, "watch abuse flags")?;
-        Err(Status::unimplemented("abuse flags are not available yet"))
+        let dispatcher = self.services.dispatcher.clone();
+        let stream = self.services.flags.watch().then(move |item| {
+            let dispatcher = dispatcher.clone();
+            async move {
+                match item {
+                    Ok(flag) => Ok(pb::WatchFlagsResponse {
+                        flagged: Some(flag_to_pb(&dispatcher, &flag).await),
+                    }),
+                    Err(e) => Err(Status::from(e)),
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 }

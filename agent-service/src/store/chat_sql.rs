@@ -316,4 +316,24 @@ impl ChatStore for SqlStore {
         })
         .collect()
     }
+
+    async fn flag_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
+        sqlx::query(
+            "SELECT agent_id, COUNT(*) AS flagged FROM ticket_events
+             WHERE kind = 'message' AND sender = 'agent' AND agent_id IS NOT NULL
+               AND flagged_terms IS NOT NULL AND flagged_terms <> ''
+             GROUP BY agent_id",
+        )
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let count: i64 = row.try_get("flagged")?;
+            Ok((
+                row.try_get("agent_id")?,
+                u64::try_from(count).map_err(|e| corrupt("ticket_events", e))?,
+            ))
+        })
+        .collect()
+    }
 }

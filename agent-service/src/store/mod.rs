@@ -12,7 +12,7 @@ mod sql;
 pub mod testing;
 mod ticket_sql;
 
-use std::time::SystemTime;
+use std::{collections::HashMap, time::SystemTime};
 
 use async_trait::async_trait;
 
@@ -263,6 +263,9 @@ pub trait ChatStore: Send + Sync + 'static {
     async fn rating(&self, ticket_id: &str) -> Result<Option<Rating>, StoreError>;
     /// Tickets assigned or closed (after an assignment) since `since`.
     async fn ticket_times(&self, since: SystemTime) -> Result<Vec<TicketTimes>, StoreError>;
+    /// How many stored agent messages were flagged abusive, per agent (agents with none
+    /// are left out).
+    async fn flag_counts(&self) -> Result<HashMap<String, u64>, StoreError>;
 }
 
 #[cfg(test)]

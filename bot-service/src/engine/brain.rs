@@ -164,6 +164,7 @@ impl Brain {
             suggestions: Vec::new(),
             agent_offered,
             at: now,
+            complaint: None,
         }
     }
 
@@ -205,6 +206,7 @@ impl Brain {
             suggestions,
             agent_offered,
             at: now,
+            complaint: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! nothing of gRPC; the adapter in `grpc` calls it and maps [`BotError`] to statuses.
 
 mod brain;
+mod complaints;
 mod error;
 mod handoff;
 mod notices;
@@ -26,6 +27,7 @@ pub use turn::{TurnOutcome, TurnReply};
 
 use crate::{
     actions::Backends,
+    complaints::{ComplaintDesk, NoComplaintDesk},
     handoff::HumanDesk,
     recognition::Classification,
     session::{CloseReason, Registry, Reply, Session, SessionState},
@@ -62,6 +64,7 @@ pub struct Engine {
     /// Set at shutdown: ticket followers and customer event streams end.
     stop: watch::Sender<bool>,
     actions: Backends,
+    complaint_desk: Arc<dyn ComplaintDesk>,
 }
 
 impl Engine {
@@ -85,7 +88,15 @@ impl Engine {
             desk,
             stop: watch::channel(false).0,
             actions: Backends::none(),
+            complaint_desk: Arc::new(NoComplaintDesk),
         })
+    }
+
+    /// The engine filing complaints through `desk` (none by default: the complaint
+    /// dialogue then says the complaints system cannot be reached).
+    pub fn with_complaints(mut self, desk: Arc<dyn ComplaintDesk>) -> Self {
+        self.complaint_desk = desk;
+        self
     }
 
     /// The engine with these action back ends for task intents (none by default: tasks

@@ -13,6 +13,7 @@ use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 
 use super::{BotError, Engine, handoff::session_language, notices, turn::closed_error};
 use crate::{
+    complaints::Offer,
     handoff::{HandoffError, HumanClose, HumanDesk, HumanEvent, HumanEventKind, Rejection},
     session::{CloseReason, Session, SessionCell, SessionState},
 };
@@ -33,6 +34,8 @@ pub struct CustomerEvent {
     pub event: HumanEvent,
     /// What to show the customer, in their language.
     pub notice: String,
+    /// With a flagged agent message: the one-step complaint on offer.
+    pub offer: Option<Offer>,
 }
 
 /// The customer's event stream.
@@ -103,6 +106,14 @@ impl Engine {
                 let out = item
                     .map(|event| CustomerEvent {
                         notice: notices::for_event(language, &event.kind),
+                        offer: match &event.kind {
+                            HumanEventKind::AgentMessage {
+                                message_id,
+                                flagged: true,
+                                ..
+                            } => Some(Offer::for_message(language, message_id)),
+                            _ => None,
+                        },
                         event,
                     })
                     .map_err(|e| BotError::AgentUnavailable(e.to_string()));
@@ -266,6 +277,11 @@ pub(super) fn apply(session: &mut Session, ticket: &str, event: &HumanEvent) -> 
             }
             return false;
         }
+        HumanEventKind::AgentMessage {
+            message_id,
+            flagged: true,
+            ..
+        } => session.complaints.flag(ticket, message_id),
         HumanEventKind::QueueStatus { .. }
         | HumanEventKind::AgentMessage { .. }
         | HumanEventKind::CustomerMessage { .. } => {}

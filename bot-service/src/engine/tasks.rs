@@ -24,6 +24,9 @@ impl Engine {
         text: &str,
     ) -> Reply {
         let brain = self.brain();
+        if let Some(reply) = self.continue_complaint(&brain, session, text).await {
+            return reply;
+        }
         if let Some(task) = session.tasks.active.clone() {
             if let Some(reply) = self
                 .continue_task(&brain, session, &task, phone, text)
@@ -34,6 +37,14 @@ impl Engine {
             session.tasks.active = None;
         }
         let mut reply = self.compose(session, text);
+        if reply
+            .intent
+            .as_ref()
+            .is_some_and(|i| i.name == super::complaints::COMPLAINT_INTENT)
+        {
+            session.tasks.active = None;
+            return self.start_complaint(session, text, reply).await;
+        }
         let Some(recognised) = reply.intent.clone().filter(|i| i.kind == IntentKind::Task) else {
             return reply;
         };
@@ -134,6 +145,7 @@ impl Engine {
             suggestions: Vec::new(),
             agent_offered: session.agent_offered,
             at: self.now(),
+            complaint: None,
         }
     }
 

@@ -149,6 +149,7 @@ impl Engine {
             suggestions: Vec::new(),
             agent_offered: session.agent_offered,
             at: now,
+            complaint: None,
         }
     }
 

@@ -8,7 +8,9 @@ use server_kit::{Caller, Role, time::to_duration};
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
-use super::convert::{entrance_from_pb, event_to_pb, language_from_pb, reply_to_pb, session_to_pb};
+use super::convert::{
+    entrance_from_pb, event_to_pb, filed_to_pb, language_from_pb, reply_to_pb, session_to_pb,
+};
 use crate::{
     engine::{Engine, TurnReply},
     vocabulary::Entrance,
@@ -197,5 +199,21 @@ impl ConversationService for ConversationApi {
             .rate_agent(&caller.subject, &r.session_id, r.score, &r.comment)
             .await?;
         Ok(Response::new(pb::RateAgentResponse {}))
+    }
+
+    async fn accept_complaint_offer(
+        &self,
+        request: Request<pb::AcceptComplaintOfferRequest>,
+    ) -> Result<Response<pb::AcceptComplaintOfferResponse>, Status> {
+        let caller = customer(&request, "complain about an agent")?;
+        let r = request.get_ref();
+        let (filed, text) = self
+            .engine
+            .accept_complaint_offer(&caller.subject, &r.session_id, &r.offer_id)
+            .await?;
+        Ok(Response::new(pb::AcceptComplaintOfferResponse {
+            complaint: Some(filed_to_pb(&filed)),
+            text,
+        }))
     }
 }

@@ -4,6 +4,7 @@ use honeydesk_proto::bot::v1 as pb;
 use server_kit::time::{to_duration, to_timestamp};
 
 use crate::{
+    complaints::Filed,
     engine::{BotError, CustomerEvent},
     handoff::{AgentCard, HumanClose, HumanEventKind},
     session::{CloseReason, Reply, Session, SessionState},
@@ -115,6 +116,19 @@ pub fn reply_to_pb(r: &Reply) -> pb::BotReply {
             .collect(),
         agent_offered: r.agent_offered,
         created_at: Some(to_timestamp(r.at)),
+        complaint: r.complaint.as_deref().map(filed_to_pb),
+    }
+}
+
+/// A filed complaint as the customer's channel shows it.
+pub fn filed_to_pb(f: &Filed) -> pb::FiledComplaint {
+    pb::FiledComplaint {
+        reference: f.reference.clone(),
+        acknowledge_by: Some(to_timestamp(f.acknowledge_by)),
+        decide_by: Some(to_timestamp(f.decide_by)),
+        agent: f.agent.as_ref().map(card_to_pb),
+        highlighted_message_ids: f.highlighted_message_ids.clone(),
+        created: f.created,
     }
 }
 
@@ -144,10 +158,17 @@ pub fn event_to_pb(e: &CustomerEvent) -> pb::SessionEvent {
             message_id,
             text,
             agent,
+            flagged,
         } => Kind::AgentMessage(pb::AgentMessage {
             message_id: message_id.clone(),
             text: text.clone(),
             agent: agent.as_ref().map(card_to_pb),
+            flagged: *flagged,
+            complaint_offer: e.offer.as_ref().map(|o| pb::ComplaintOffer {
+                offer_id: o.offer_id.clone(),
+                text: o.text.clone(),
+                action: o.action.clone(),
+            }),
         }),
         HumanEventKind::CustomerMessage { message_id, text } => {
             Kind::CustomerMessage(pb::CustomerMessage {

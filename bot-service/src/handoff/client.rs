@@ -2,6 +2,8 @@
 //! [`ServiceLink`] (bot-service's own `service` identity, a small pool of channels, a
 //! deadline on every call, the request id forwarded, retries with backoff).
 
+mod complaints;
+
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;

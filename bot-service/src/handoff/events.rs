@@ -45,6 +45,8 @@ pub enum HumanEventKind {
         text: String,
         /// Who.
         agent: Option<AgentCard>,
+        /// It matched the abusive-language lexicon (delivered all the same).
+        flagged: bool,
     },
     /// The customer's own message, as stored (echoed to every device).
     CustomerMessage {

@@ -123,6 +123,7 @@ pub fn event_from_pb(event: Option<pb::TicketEvent>) -> Result<Option<HumanEvent
                 message_id: m.message_id,
                 text: m.text,
                 agent: card(m.agent),
+                flagged: m.flagged,
             },
         },
         Kind::Transferred(t) => HumanEventKind::Transferred {

@@ -86,6 +86,8 @@ pub struct Reply {
     pub agent_offered: bool,
     /// When.
     pub at: SystemTime,
+    /// The complaint this reply filed (complaint.agent, once confirmed).
+    pub complaint: Option<Box<crate::complaints::Filed>>,
 }
 
 /// The intent behind a reply.
@@ -154,6 +156,8 @@ pub struct Session {
     pub watchers: Arc<AtomicUsize>,
     /// The task under way (top-up, weather…) and how many were started.
     pub tasks: crate::tasks::TaskState,
+    /// The complaint dialogue under way, flagged agent messages, one-step complaints.
+    pub complaints: crate::complaints::ComplaintState,
     /// Replies by client message id, oldest first, for idempotent retries.
     answered: VecDeque<(String, Reply)>,
     /// Intent of each reply, for ratings.
@@ -191,6 +195,7 @@ impl Session {
             last_sequence: 0,
             watchers: Arc::default(),
             tasks: Default::default(),
+            complaints: Default::default(),
             answered: VecDeque::new(),
             reply_intents: HashMap::new(),
             ratings: HashMap::new(),

@@ -173,7 +173,7 @@ fn missing(task: &ActiveTask, spec: &TaskSpec) -> Option<usize> {
 }
 
 /// The language of a message with words in it; otherwise (digits only) the task's.
-fn message_language(text: &str, previous: Language) -> Language {
+pub(crate) fn message_language(text: &str, previous: Language) -> Language {
     if text.chars().any(char::is_alphabetic) {
         detect_language(text)
     } else {

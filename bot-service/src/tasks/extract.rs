@@ -203,7 +203,7 @@ fn is_one_of(text: &str, answers: &[&str]) -> bool {
 }
 
 /// "Yes, go ahead."
-pub(super) fn is_yes(text: &str) -> bool {
+pub(crate) fn is_yes(text: &str) -> bool {
     is_one_of(
         text,
         &[
@@ -236,7 +236,7 @@ pub(super) fn is_yes(text: &str) -> bool {
 }
 
 /// "No" to a confirmation.
-pub(super) fn is_no(text: &str) -> bool {
+pub(crate) fn is_no(text: &str) -> bool {
     is_one_of(
         text,
         &[
@@ -256,7 +256,7 @@ pub(super) fn is_no(text: &str) -> bool {
 }
 
 /// "Stop this task", at any point.
-pub(super) fn is_cancel(text: &str) -> bool {
+pub(crate) fn is_cancel(text: &str) -> bool {
     let folded = fold(text);
     ["取消", "不充了", "不查了", "算了", "不要了", "不办了"]
         .iter()

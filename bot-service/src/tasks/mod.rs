@@ -15,6 +15,10 @@ use std::collections::BTreeMap;
 
 pub use dialogue::{Context, Step, advance, render_slot, start};
 pub use extract::mask_mobile;
+pub(crate) use {
+    dialogue::message_language,
+    extract::{is_cancel, is_no, is_yes},
+};
 
 use crate::vocabulary::Language;
 

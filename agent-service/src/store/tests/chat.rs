@@ -327,7 +327,49 @@ async fn ticket_times_cover_the_window(store: &dyn Store) {
     assert!(store.ticket_times(at(400)).await.unwrap().is_empty());
 }
 
+async fn flagged_agent_messages_are_counted_per_agent(store: &dyn Store) {
+    agents(store, &["a-1", "a-2"]).await;
+    assert!(store.flag_counts().await.unwrap().is_empty());
+    let flagged = |text: &str, id: &str, agent: &str| {
+        let mut kind = message(Sender::Agent, text, id, Some(agent));
+        if let EventKind::Message { flagged_terms, .. } = &mut kind {
+            flagged_terms.push("傻逼".into());
+        }
+        kind
+    };
+    for (customer, agent) in [("u-1", "a-1"), ("u-2", "a-2")] {
+        let id = ticket(store, customer, 0).await;
+        store.assign_ticket(&id, agent, at(1)).await.unwrap();
+        let clean = message(Sender::Agent, "您好", &format!("{agent}-0"), Some(agent));
+        store
+            .append_chat(&id, at(2), &clean, Some(agent))
+            .await
+            .unwrap();
+        let bad = flagged("傻逼", &format!("{agent}-1"), agent);
+        store
+            .append_chat(&id, at(3), &bad, Some(agent))
+            .await
+            .unwrap();
+        // A retry is stored once, so it counts once.
+        store
+            .append_chat(&id, at(4), &bad, Some(agent))
+            .await
+            .unwrap();
+        if agent == "a-1" {
+            let worse = flagged("傻逼!!", "a-1-2", agent);
+            store
+                .append_chat(&id, at(5), &worse, Some(agent))
+                .await
+                .unwrap();
+        }
+    }
+    let counts = store.flag_counts().await.unwrap();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    assert_eq!((counts["a-1"], counts["a-2"]), (2, 1));
+}
+
 store_suite!(
+    flagged_agent_messages_are_counted_per_agent,
     assignment_is_guarded,
     transfers_requeue_for_a_skill_or_an_agent,
     chat_messages_are_idempotent_and_refused_once_closed,

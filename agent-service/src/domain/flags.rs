@@ -1,0 +1,142 @@
+//! Abusive-language flags as they happen: the conversation publishes every newly stored
+//! agent message that matched the lexicon (after the store write, never for a retry), and
+//! supervisors' streams receive them live until they hang up or the server drains.
+
+use std::sync::Arc;
+
+use server_kit::Shutdown;
+use tokio::sync::{broadcast, broadcast::error::RecvError, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{EventKind, Sender, TicketEvent, streams::ItemStream};
+
+/// How many flags a slow supervisor stream may fall behind before it skips some.
+const CAPACITY: usize = 1024;
+/// Items queued per stream before the producer waits for the client.
+const BUFFER: usize = 64;
+
+/// A stored agent message that matched the abusive-language lexicon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    /// The stored message event.
+    pub event: Arc<TicketEvent>,
+    /// The agent who wrote it.
+    pub agent_id: String,
+}
+
+impl Flag {
+    /// The flag an event raises: an agent message with lexicon hits.
+    pub fn of(event: &TicketEvent) -> Option<Self> {
+        match &event.kind {
+            EventKind::Message {
+                sender: Sender::Agent,
+                agent_id: Some(agent_id),
+                flagged_terms,
+                ..
+            } if !flagged_terms.is_empty() => Some(Self {
+                agent_id: agent_id.clone(),
+                event: Arc::new(event.clone()),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The live board of flags. Cheap to clone; clones share the board.
+#[derive(Clone, Debug)]
+pub struct Flags {
+    tx: broadcast::Sender<Flag>,
+    shutdown: Shutdown,
+}
+
+impl Flags {
+    /// An empty board whose streams end when `shutdown` drains.
+    pub fn new(shutdown: Shutdown) -> Self {
+        Self {
+            tx: broadcast::channel(CAPACITY).0,
+            shutdown,
+        }
+    }
+
+    /// Publishes `event` if it is a flagged agent message (nobody listening is fine).
+    /// Call it once the event is stored.
+    pub fn publish(&self, event: &TicketEvent) {
+        if let Some(flag) = Flag::of(event) {
+            let _ = self.tx.send(flag);
+        }
+    }
+
+    /// Flags from now on, until the caller hangs up or the server drains.
+    pub fn watch(&self) -> ItemStream<Flag> {
+        let mut flags = self.tx.subscribe();
+        let (tx, rx) = mpsc::channel(BUFFER);
+        let draining = self.shutdown.draining();
+        tokio::spawn(async move {
+            tokio::pin!(draining);
+            loop {
+                let flag = tokio::select! {
+                    _ = &mut draining => return,
+                    _ = tx.closed() => return,
+                    flag = flags.recv() => flag,
+                };
+                match flag {
+                    Ok(flag) => {
+                        if tx.send(Ok(flag)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "a supervisor's flag stream fell behind");
+                    }
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
+        ReceiverStream::new(rx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    fn message(sender: Sender, agent: Option<&str>, terms: &[&str]) -> TicketEvent {
+        TicketEvent {
+            ticket_id: "t-1".into(),
+            sequence: 3,
+            at: SystemTime::UNIX_EPOCH,
+            kind: EventKind::Message {
+                sender,
+                text: "text".into(),
+                agent_id: agent.map(str::to_owned),
+                client_message_id: Some("c-1".into()),
+                flagged_terms: terms.iter().map(|t| (*t).to_owned()).collect(),
+            },
+        }
+    }
+
+    #[test]
+    fn only_flagged_agent_messages_raise_a_flag() {
+        assert!(Flag::of(&message(Sender::Agent, Some("a-1"), &[])).is_none());
+        assert!(Flag::of(&message(Sender::Customer, None, &["傻逼"])).is_none());
+        let flag = Flag::of(&message(Sender::Agent, Some("a-1"), &["傻逼"])).unwrap();
+        assert_eq!(flag.agent_id, "a-1");
+    }
+
+    #[tokio::test]
+    async fn watchers_get_flags_live_and_end_on_shutdown() {
+        let shutdown = Shutdown::new();
+        let flags = Flags::new(shutdown.clone());
+        let mut watch = flags.watch();
+        flags.publish(&message(Sender::Agent, Some("a-1"), &[]));
+        flags.publish(&message(Sender::Agent, Some("a-2"), &["idiot"]));
+        let got = watch.next().await.unwrap().unwrap();
+        assert_eq!(got.agent_id, "a-2");
+        shutdown.trigger();
+        assert!(watch.next().await.is_none(), "the stream ends on shutdown");
+    }
+}

@@ -1,0 +1,230 @@
+//! Complaints in a turn: `complaint.agent` starts the complaint dialogue with the
+//! customer's recent conversations with a person (listed by agent-service), later
+//! messages move it on, and a confirmed draft is filed in agent-service under a key that
+//! stays the same across retries. Also the one-step complaint offered with a flagged
+//! agent message. Cancel-safe like tasks: the draft (or the one-step filing) is kept
+//! unchanged until agent-service has answered, so a retried call reuses its key.
+
+use super::{BotError, Brain, Engine, handoff::session_language};
+use crate::{
+    complaints::{self, Filed, Filing, Step, texts},
+    handoff::HandoffError,
+    session::{RecognisedIntent, Reply, Session},
+    vocabulary::{IntentKind, Language},
+};
+
+/// The catalogue intent that starts a complaint about a person.
+pub const COMPLAINT_INTENT: &str = "complaint.agent";
+
+/// A complaint reply's text, buttons and filed complaint.
+type Said = (String, Vec<String>, Option<Filed>);
+
+impl Engine {
+    /// The complaint dialogue under way, moved on by `text`; `None` when there is none
+    /// or the message is about something else (the draft is then dropped).
+    pub(super) async fn continue_complaint(
+        &self,
+        brain: &Brain,
+        session: &mut Session,
+        text: &str,
+    ) -> Option<Reply> {
+        let draft = session.complaints.active.clone()?;
+        let other_intent = brain
+            .understand(session.entrance, text)
+            .matched
+            .is_some_and(|m| m.name != COMPLAINT_INTENT && m.kind != IntentKind::Chitchat);
+        let step = complaints::advance(&draft, text, other_intent);
+        if step == Step::Unrelated {
+            session.complaints.active = None;
+            return None;
+        }
+        let language = draft.language;
+        let said = self.complaint_step(session, step, language).await;
+        Some(self.complaint_reply(session, said, language))
+    }
+
+    /// Starts the complaint dialogue from `reply`, the catalogue's answer to `text`.
+    pub(super) async fn start_complaint(
+        &self,
+        session: &mut Session,
+        text: &str,
+        reply: Reply,
+    ) -> Reply {
+        let language = reply.language;
+        let hotline = &self.settings.hotline;
+        let said = match self
+            .complaint_desk
+            .complainable(&session.user_id, session.entrance)
+            .await
+        {
+            Ok(choices) => {
+                session.complaints.started += 1;
+                let instance = session.complaints.started;
+                let step = complaints::start(instance, choices, text, language, hotline);
+                self.complaint_step(session, step, language).await
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list complainable conversations");
+                (
+                    texts::unavailable(language, hotline, false),
+                    Vec::new(),
+                    None,
+                )
+            }
+        };
+        self.complaint_reply(session, said, language)
+    }
+
+    /// Says what the step says, or files the draft.
+    async fn complaint_step(&self, session: &mut Session, step: Step, language: Language) -> Said {
+        match step {
+            Step::Say {
+                text,
+                quick_replies,
+                draft,
+            } => {
+                session.complaints.active = draft;
+                (text, quick_replies, None)
+            }
+            Step::File(draft) => {
+                // Kept (confirming) until agent-service answers: a retry reuses the key.
+                session.complaints.active = Some(draft.clone());
+                let Some(chosen) = &draft.chosen else {
+                    session.complaints.active = None;
+                    return (texts::cancelled(language), Vec::new(), None);
+                };
+                let filing = Filing {
+                    idempotency_key: draft.idempotency_key(&session.id),
+                    ticket_id: chosen.ticket_id.clone(),
+                    customer_id: session.user_id.clone(),
+                    category: draft.category.unwrap_or(complaints::Category::Other),
+                    description: draft.description.clone(),
+                    highlighted_message_ids: session
+                        .complaints
+                        .flagged
+                        .get(&chosen.ticket_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                };
+                let hotline = &self.settings.hotline;
+                let language = draft.language;
+                match self.complaint_desk.file(&filing).await {
+                    Ok(filed) => {
+                        session.complaints.active = None;
+                        tracing::info!(complaint = %filed.reference, key = %filing.idempotency_key, "complaint filed from the chat");
+                        (
+                            texts::filed(language, &filed, hotline),
+                            Vec::new(),
+                            Some(filed),
+                        )
+                    }
+                    Err(HandoffError::Rejected(_, why)) => {
+                        session.complaints.active = None;
+                        (texts::refused(language, &why), Vec::new(), None)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, key = %filing.idempotency_key, "complaint not filed");
+                        let (_, buttons) = texts::confirm(language, &draft);
+                        (texts::unavailable(language, hotline, true), buttons, None)
+                    }
+                }
+            }
+            Step::Unrelated => (texts::cancelled(language), Vec::new(), None),
+        }
+    }
+
+    fn complaint_reply(&self, session: &Session, said: Said, language: Language) -> Reply {
+        let (text, quick_replies, complaint) = said;
+        let language = session
+            .complaints
+            .active
+            .as_ref()
+            .map_or(language, |d| d.language);
+        Reply {
+            reply_id: uuid::Uuid::now_v7().to_string(),
+            text,
+            language,
+            intent: Some(RecognisedIntent {
+                name: COMPLAINT_INTENT.to_owned(),
+                kind: IntentKind::Complaint,
+                confidence: 1.0,
+            }),
+            fallback: false,
+            quick_replies,
+            suggestions: Vec::new(),
+            agent_offered: session.agent_offered,
+            at: self.now(),
+            complaint: complaint.map(Box::new),
+        }
+    }
+
+    /// Takes the one-step complaint offered with flagged message `offer_id`: files a
+    /// complaint (abusive language) about that conversation's agent with every flagged
+    /// message seen highlighted. A retry sends the very same filing, so it returns the
+    /// same complaint.
+    pub async fn accept_complaint_offer(
+        &self,
+        user: &str,
+        session_id: &str,
+        offer_id: &str,
+    ) -> Result<(Filed, String), BotError> {
+        if offer_id.trim().is_empty() {
+            return Err(BotError::invalid("offer_id", "is required"));
+        }
+        let mut session = self.owned(user, session_id).await?;
+        let ours = |t: &str| {
+            session.ticket_id.as_deref() == Some(t) || session.last_ticket.as_deref() == Some(t)
+        };
+        let ticket = complaints::offer_ticket(offer_id)
+            .filter(|t| ours(t))
+            .ok_or_else(|| {
+                BotError::NotFound(format!(
+                    "session {session_id} has no complaint offer '{offer_id}'"
+                ))
+            })?
+            .to_owned();
+        let language = session_language(&session);
+        let hotline = &self.settings.hotline;
+        let filing = match session.complaints.one_step.get(&ticket) {
+            Some((_, Some(filed))) => {
+                return Ok((filed.clone(), texts::filed(language, filed, hotline)));
+            }
+            Some((filing, None)) => filing.clone(),
+            None => {
+                let mut highlighted = session
+                    .complaints
+                    .flagged
+                    .get(&ticket)
+                    .cloned()
+                    .unwrap_or_default();
+                if !highlighted.iter().any(|id| id == offer_id) {
+                    highlighted.push(offer_id.to_owned());
+                }
+                let filing = Filing {
+                    idempotency_key: format!("{}:complaint-offer-{ticket}", session.id),
+                    ticket_id: ticket.clone(),
+                    customer_id: session.user_id.clone(),
+                    category: complaints::Category::AbusiveLanguage,
+                    description: texts::one_step_description(language, highlighted.len()),
+                    highlighted_message_ids: highlighted,
+                };
+                session
+                    .complaints
+                    .one_step
+                    .insert(ticket.clone(), (filing.clone(), None));
+                filing
+            }
+        };
+        let filed = self
+            .complaint_desk
+            .file(&filing)
+            .await
+            .map_err(|e| self.human_side_error(&session, e))?;
+        tracing::info!(complaint = %filed.reference, key = %filing.idempotency_key, "one-step complaint filed");
+        session
+            .complaints
+            .one_step
+            .insert(ticket, (filing, Some(filed.clone())));
+        Ok((filed.clone(), texts::filed(language, &filed, hotline)))
+    }
+}
