@@ -51,6 +51,11 @@ impl BotSide {
             }],
             ..Default::default()
         };
+        self.create(request).await
+    }
+
+    /// Sends `request` as it is.
+    pub async fn create(&mut self, request: pb::CreateTicketRequest) -> pb::CreateTicketResponse {
         self.client
             .create_ticket(authed(request, &self.token))
             .await

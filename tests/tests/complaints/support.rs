@@ -2,117 +2,24 @@
 //! `service` token, the agent by an `agent` token at a real desk stream), and a caller of
 //! ComplaintService in any role.
 
-use std::time::Duration;
-
-use honeydesk::{TestApp, testing::authed};
-use honeydesk_proto::agent::v1::{
-    self as pb, agent_desk_service_client::AgentDeskServiceClient,
-    complaint_service_client::ComplaintServiceClient, stream_desk_response::Kind,
-    ticket_service_client::TicketServiceClient,
-};
+pub use honeydesk::desk::Desk;
+use honeydesk::{TestApp, bot_side::BotSide, testing::authed};
+use honeydesk_proto::agent::v1::{self as pb, complaint_service_client::ComplaintServiceClient};
 use server_kit::Role;
-use tonic::{Code, Status, Streaming, transport::Channel};
-
-const WAIT: Duration = Duration::from_secs(5);
+use tonic::{Code, Status, transport::Channel};
 
 /// What the customer told the robot before asking for a person.
 pub const QUESTION: &str = "我的快递三天没动了";
 /// What the rude agent wrote (in the shipped lexicon).
 pub const ABUSE: &str = "爱买不买，别烦我";
 
-/// One agent at their desk.
-pub struct Desk {
-    client: AgentDeskServiceClient<Channel>,
-    token: String,
-    stream: Streaming<pb::StreamDeskResponse>,
-}
-
-impl Desk {
-    /// Signs `agent_id` in and opens their desk stream.
-    pub async fn open(app: &TestApp, agent_id: &str) -> Self {
-        let mut client = app.desk().await;
-        let token = app.token(agent_id, Role::Agent);
-        client
-            .sign_in(authed(pb::SignInRequest {}, &token))
-            .await
-            .expect("signs in");
-        let stream = client
-            .stream_desk(authed(pb::StreamDeskRequest { resume: vec![] }, &token))
-            .await
-            .expect("desk stream opens")
-            .into_inner();
-        Self {
-            client,
-            token,
-            stream,
-        }
-    }
-
-    /// Accepts the next offer.
-    async fn take(&mut self) -> String {
-        loop {
-            let item = tokio::time::timeout(WAIT, self.stream.message())
-                .await
-                .expect("an offer in time")
-                .expect("desk stream ok")
-                .expect("desk stream open");
-            if let Some(Kind::Offer(offer)) = item.kind {
-                let request = pb::AcceptOfferRequest {
-                    offer_id: offer.offer_id,
-                };
-                let ticket = self
-                    .client
-                    .accept_offer(authed(request, &self.token))
-                    .await
-                    .expect("accepts")
-                    .into_inner()
-                    .ticket
-                    .unwrap();
-                return ticket.ticket_id;
-            }
-        }
-    }
-
-    async fn say(&mut self, ticket_id: &str, id: &str, text: &str) -> pb::ChatMessage {
-        let request = pb::SendAgentMessageRequest {
-            ticket_id: ticket_id.into(),
-            client_message_id: id.into(),
-            text: text.into(),
-        };
-        self.client
-            .send_agent_message(authed(request, &self.token))
-            .await
-            .expect("the agent's message is stored")
-            .into_inner()
-            .message
-            .unwrap()
-    }
-
-    async fn close(&mut self, ticket_id: &str) {
-        let request = pb::CloseTicketRequest {
-            ticket_id: ticket_id.into(),
-            resolution: pb::Resolution::Resolved as i32,
-            note: String::new(),
-        };
-        self.client
-            .close_ticket(authed(request, &self.token))
-            .await
-            .expect("closes");
-    }
-}
-
-/// bot-service's side of agent-service.
-pub struct Robot {
-    client: TicketServiceClient<Channel>,
-    token: String,
-}
+/// bot-service's side of agent-service, as the complaint tests use it.
+pub struct Robot(BotSide);
 
 impl Robot {
+    /// Connects with a `service` token.
     pub async fn new(app: &TestApp) -> Self {
-        Self {
-            client: TicketServiceClient::new(app.agent_channel().await),
-            token: app.token("bot-service", Role::Service),
-        }
+        Self(BotSide::new(app).await)
     }
 
     /// Queues a ticket for `customer` with a one-question robot transcript.
@@ -143,25 +50,12 @@ impl Robot {
             ],
             ..Default::default()
         };
-        self.client
-            .create_ticket(authed(request, &self.token))
-            .await
-            .expect("ticket created")
-            .into_inner()
-            .ticket
-            .unwrap()
-            .ticket_id
+        self.0.create(request).await.ticket.unwrap().ticket_id
     }
 
     async fn say(&mut self, ticket_id: &str, customer: &str, id: &str, text: &str) {
-        let request = pb::SendCustomerMessageRequest {
-            ticket_id: ticket_id.into(),
-            customer_id: customer.into(),
-            client_message_id: id.into(),
-            text: text.into(),
-        };
-        self.client
-            .send_customer_message(authed(request, &self.token))
+        self.0
+            .say(ticket_id, customer, id, text)
             .await
             .expect("the customer's message is stored");
     }
@@ -184,12 +78,19 @@ pub async fn serve(
     key: &str,
 ) -> Served {
     let ticket_id = robot.escalate(customer, entrance, key).await;
-    assert_eq!(desk.take().await, ticket_id);
+    assert_eq!(desk.take().await.ticket_id, ticket_id);
     robot.say(&ticket_id, customer, "c1", "请帮我查一下").await;
-    let abuse = desk.say(&ticket_id, "a1", ABUSE).await;
+    let abuse = desk
+        .say(&ticket_id, "a1", ABUSE)
+        .await
+        .expect("the agent's message is stored")
+        .message
+        .unwrap();
     assert!(abuse.flagged, "{abuse:?}");
     robot.say(&ticket_id, customer, "c2", "你怎么骂人").await;
-    desk.close(&ticket_id).await;
+    desk.close(&ticket_id, pb::Resolution::Resolved)
+        .await
+        .expect("closes");
     Served { ticket_id, abuse }
 }
 
