@@ -5,11 +5,11 @@
 //! that holds its ticket; a batch that fails is retried one ticket at a time, so one bad
 //! ticket never fails the others.
 
-use std::time::SystemTime;
+use std::{sync::Arc, time::SystemTime};
 
 use server_kit::time::{from_unix_millis, unix_millis};
 use sqlx::{AnyConnection, AnyPool};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{StoreError, ticket_sql::insert_event};
 use crate::domain::{Escalation, EventKind, Ticket, TicketStatus, TranscriptLine};
@@ -37,17 +37,24 @@ pub(super) struct NewTicket {
 /// ticket per customer and entrance) refused it.
 type Inserted = Result<Option<Ticket>, StoreError>;
 
-/// The handle callers use; the writer task ends when the last handle is dropped.
+/// Tickets waiting for a writer, with where to send each answer.
+type Incoming = Arc<Mutex<mpsc::Receiver<(NewTicket, oneshot::Sender<Inserted>)>>>;
+
+/// The handle callers use; the writer tasks end when the last handle is dropped.
 #[derive(Clone, Debug)]
 pub(super) struct GroupCommit {
     queue: mpsc::Sender<(NewTicket, oneshot::Sender<Inserted>)>,
 }
 
 impl GroupCommit {
-    /// Starts the writer over `pool`.
-    pub fn start(pool: AnyPool) -> Self {
+    /// Starts `writers` writer tasks over `pool`: one for SQLite (a single writer at a
+    /// time anyway), a few for PostgreSQL, where commits of different groups overlap.
+    pub fn start(pool: AnyPool, writers: usize) -> Self {
         let (queue, incoming) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(writer(pool, incoming));
+        let incoming: Incoming = Arc::new(Mutex::new(incoming));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(writer(pool.clone(), incoming.clone()));
+        }
         Self { queue }
     }
 
@@ -66,18 +73,23 @@ impl GroupCommit {
 }
 
 /// Takes whatever has queued up, writes it in one transaction, answers every caller.
-async fn writer(
-    pool: AnyPool,
-    mut incoming: mpsc::Receiver<(NewTicket, oneshot::Sender<Inserted>)>,
-) {
-    while let Some(first) = incoming.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match incoming.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+async fn writer(pool: AnyPool, incoming: Incoming) {
+    loop {
+        // One writer at a time takes what has queued up; the others write meanwhile.
+        let batch = {
+            let mut incoming = incoming.lock().await;
+            let Some(first) = incoming.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match incoming.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
             }
-        }
+            batch
+        };
         let (tickets, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         match insert_all(&pool, &tickets).await {
             Ok(results) => {

@@ -18,6 +18,9 @@ use crate::domain::{Agent, AgentProfile, Entrance, Presence};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Intake writers on PostgreSQL, whose commits of different groups overlap.
+const POSTGRES_WRITERS: usize = 4;
+
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -89,7 +92,13 @@ impl SqlStore {
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         Ok(Self {
-            group_commit: GroupCommit::start(pool.clone()),
+            group_commit: GroupCommit::start(
+                pool.clone(),
+                match dialect {
+                    Dialect::Sqlite => 1,
+                    Dialect::Postgres => POSTGRES_WRITERS,
+                },
+            ),
             pool,
             dialect,
         })
