@@ -137,6 +137,22 @@ async fn a_customer_complains_about_an_agent_through_the_chat() {
     let again = chat.reply_to("m5", "确认提交").await.unwrap();
     assert_eq!(again.complaint.unwrap().reference, filed.reference);
     assert_eq!(all_complaints(&app).await.len(), 1);
+
+    // Complaining about the same conversation again: told it is already filed, and how
+    // to follow it up; still one complaint.
+    chat.say("投诉客服").await;
+    chat.say(&button).await;
+    chat.say("他骂人").await;
+    let twice = chat.say("确认提交").await;
+    let existing = twice.complaint.clone().expect("the existing complaint");
+    assert!(!existing.created);
+    assert_eq!(existing.reference, filed.reference);
+    assert!(
+        twice.text.contains("已经投诉过") && twice.text.contains(&filed.reference),
+        "{}",
+        twice.text
+    );
+    assert_eq!(all_complaints(&app).await.len(), 1);
     app.stop().await;
 }
 

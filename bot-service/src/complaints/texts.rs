@@ -189,13 +189,24 @@ pub fn cancelled(language: Language) -> String {
     }
 }
 
-/// The complaint is filed: reference, deadlines, how to follow it up.
+/// The complaint is filed (or was filed before for that conversation): reference,
+/// deadlines, how to follow it up.
 pub fn filed(language: Language, f: &Filed, hotline: &str) -> String {
     let (ack, decide) = (
         when(language, f.acknowledge_by),
         when(language, f.decide_by),
     );
     let r = &f.reference;
+    if !f.created {
+        return match language {
+            Language::Zh => format!(
+                "这次对话你已经投诉过了，投诉单号 {r}，不会重复立案。投诉团队会在 {ack} 前受理，并在 {decide} 前给出处理结果。跟进进度请提供单号 {r} 联系人工客服或拨打投诉热线 {hotline}。"
+            ),
+            Language::En => format!(
+                "You have already complained about this conversation: reference {r} (a second complaint is not opened). The complaints team will acknowledge it by {ack} and decide by {decide}. To follow it up, quote {r} to an agent or call our complaint hotline {hotline}."
+            ),
+        };
+    }
     match language {
         Language::Zh => format!(
             "投诉已提交，投诉单号 {r}。对话记录已作为凭证封存，投诉团队会在 {ack} 前受理，并在 {decide} 前给出处理结果，结果会通过消息通知你。跟进进度请提供单号 {r} 联系人工客服或拨打投诉热线 {hotline}。"
