@@ -21,9 +21,17 @@ async fn watch_flags(
     app: &TestApp,
     token: &str,
 ) -> Result<Streaming<pb::WatchFlagsResponse>, tonic::Status> {
+    watch_flags_since(app, token, None).await
+}
+
+async fn watch_flags_since(
+    app: &TestApp,
+    token: &str,
+    since: Option<prost_types::Timestamp>,
+) -> Result<Streaming<pb::WatchFlagsResponse>, tonic::Status> {
     app.supervisor()
         .await
-        .watch_flags(authed(pb::WatchFlagsRequest {}, token))
+        .watch_flags(authed(pb::WatchFlagsRequest { since }, token))
         .await
         .map(|r| r.into_inner())
 }
@@ -109,6 +117,48 @@ async fn supervisors_see_an_abusive_agent_message_live() {
 }
 
 #[tokio::test]
+async fn a_supervisor_who_reconnects_from_the_last_flag_misses_none() {
+    let app = TestApp::spawn().await;
+    let token = app.token("sup-1", Role::Supervisor);
+    let mut desk = Desk::open(&app, "a-1025").await;
+    let mut chat = Chat::named(&app, "shopper-f9").await;
+    let ticket = hand_over(&mut chat, &mut desk).await;
+    let mut watch = watch_flags(&app, &token).await.unwrap();
+    let early = desk.write(&ticket, "爱买不买").await;
+    assert_eq!(
+        next_flag(&mut watch).await.message.unwrap().message_id,
+        early.message_id
+    );
+    app.clock.advance(Duration::from_secs(60));
+    let last_seen = desk.write(&ticket, "你是 傻 逼 吗").await;
+    let seen = next_flag(&mut watch).await;
+    assert_eq!(seen.message.unwrap().message_id, last_seen.message_id);
+
+    // The connection drops; the agent goes on meanwhile.
+    drop(watch);
+    let missed = desk.write(&ticket, "shut up").await;
+
+    // Reconnecting from the last flag's instant replays it and what was missed (not the
+    // earlier one), then goes on live, each flag once.
+    let mut watch = watch_flags_since(&app, &token, seen.at).await.unwrap();
+    let replayed = [next_flag(&mut watch).await, next_flag(&mut watch).await]
+        .map(|f| f.message.unwrap().message_id);
+    assert_eq!(replayed, [last_seen.message_id, missed.message_id.clone()]);
+    let live = desk.write(&ticket, "废物").await;
+    assert_eq!(
+        next_flag(&mut watch).await.message.unwrap().message_id,
+        live.message_id
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), watch.next())
+            .await
+            .is_err(),
+        "nothing comes twice"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn only_supervisors_may_watch_flags() {
     let app = TestApp::spawn().await;
     for role in [Role::Agent, Role::Consumer, Role::Merchant, Role::Service] {
@@ -120,7 +170,7 @@ async fn only_supervisors_may_watch_flags() {
     let err = app
         .supervisor()
         .await
-        .watch_flags(pb::WatchFlagsRequest {})
+        .watch_flags(pb::WatchFlagsRequest::default())
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);

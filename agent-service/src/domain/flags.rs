@@ -2,7 +2,7 @@
 //! agent message that matched the lexicon (after the store write, never for a retry), and
 //! supervisors' streams receive them live until they hang up or the server drains.
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 use server_kit::Shutdown;
 use tokio::sync::{broadcast, broadcast::error::RecvError, mpsc};
@@ -14,6 +14,10 @@ use super::{EventKind, Sender, TicketEvent, streams::ItemStream};
 const CAPACITY: usize = 1024;
 /// Items queued per stream before the producer waits for the client.
 const BUFFER: usize = 64;
+
+/// A supervisor's place in the live flags (see [`Flags::subscribe`]).
+#[derive(Debug)]
+pub struct Subscription(broadcast::Receiver<Flag>);
 
 /// A stored agent message that matched the abusive-language lexicon.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,11 +72,32 @@ impl Flags {
 
     /// Flags from now on, until the caller hangs up or the server drains.
     pub fn watch(&self) -> ItemStream<Flag> {
-        let mut flags = self.tx.subscribe();
+        self.stream(self.subscribe(), Vec::new())
+    }
+
+    /// A place in the live flags; take it before reading stored ones, so nothing
+    /// stored in between is missed.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription(self.tx.subscribe())
+    }
+
+    /// `replay` first (stored flags), then the live ones from `live` that were not
+    /// replayed, until the caller hangs up or the server drains.
+    pub fn stream(&self, live: Subscription, replay: Vec<Flag>) -> ItemStream<Flag> {
+        let mut flags = live.0;
         let (tx, rx) = mpsc::channel(BUFFER);
         let draining = self.shutdown.draining();
         tokio::spawn(async move {
             tokio::pin!(draining);
+            let replayed: HashSet<(String, u64)> = replay
+                .iter()
+                .map(|f| (f.event.ticket_id.clone(), f.event.sequence))
+                .collect();
+            for flag in replay {
+                if tx.send(Ok(flag)).await.is_err() {
+                    return;
+                }
+            }
             loop {
                 let flag = tokio::select! {
                     _ = &mut draining => return,
@@ -80,6 +105,9 @@ impl Flags {
                     flag = flags.recv() => flag,
                 };
                 match flag {
+                    Ok(flag)
+                        if replayed
+                            .contains(&(flag.event.ticket_id.clone(), flag.event.sequence)) => {}
                     Ok(flag) => {
                         if tx.send(Ok(flag)).await.is_err() {
                             return;

@@ -9,7 +9,12 @@ use std::{
 
 use server_kit::clock::SharedClock;
 
-use super::{Agent, DomainError, Entrance, routing::Dispatcher};
+use super::{
+    Agent, DomainError, Entrance,
+    flags::{Flag, Flags},
+    routing::Dispatcher,
+    streams::ItemStream,
+};
 use crate::store::Store;
 
 /// How far back averages look unless asked otherwise.
@@ -47,7 +52,11 @@ pub struct AgentFigures {
     pub flagged_messages: u64,
 }
 
-/// Queue figures over the store and the dispatcher.
+/// Most stored flags one `watch_flags` call replays.
+pub const FLAG_REPLAY_LIMIT: u32 = 10_000;
+
+/// Queue and agent figures, and the abuse flags, for supervisors, over the store and
+/// the dispatcher.
 #[derive(Clone)]
 pub struct Supervision {
     store: Arc<dyn Store>,
@@ -118,6 +127,27 @@ impl Supervision {
                 }
             })
             .collect())
+    }
+
+    /// Abuse flags for a supervisor: those stored since `since` (at most
+    /// [`FLAG_REPLAY_LIMIT`]), then live ones, each once.
+    pub async fn watch_flags(
+        &self,
+        flags: &Flags,
+        since: Option<SystemTime>,
+    ) -> Result<ItemStream<Flag>, DomainError> {
+        let live = flags.subscribe();
+        let replay = match since {
+            Some(since) => self
+                .store
+                .flagged_since(since, FLAG_REPLAY_LIMIT)
+                .await?
+                .iter()
+                .filter_map(Flag::of)
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(flags.stream(live, replay))
     }
 
     /// Every agent by work number, with their load and their flag count.

@@ -109,8 +109,18 @@ impl SupervisorService for SupervisorApi {
         request: Request<pb::WatchFlagsRequest>,
     ) -> Result<Response<Self::WatchFlagsStream>, Status> {
         supervisor(&request, "watch abuse flags")?;
+        let since = request
+            .get_ref()
+            .since
+            .as_ref()
+            .map(server_kit::time::from_timestamp);
+        let flags = self
+            .services
+            .supervision
+            .watch_flags(&self.services.flags, since)
+            .await?;
         let dispatcher = self.services.dispatcher.clone();
-        let stream = self.services.flags.watch().then(move |item| {
+        let stream = flags.then(move |item| {
             let dispatcher = dispatcher.clone();
             async move {
                 match item {

@@ -317,6 +317,27 @@ impl ChatStore for SqlStore {
         .collect()
     }
 
+    async fn flagged_since(
+        &self,
+        since: SystemTime,
+        limit: u32,
+    ) -> Result<Vec<TicketEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM ticket_events
+             WHERE kind = 'message' AND sender = 'agent' AND agent_id IS NOT NULL
+               AND flagged_terms IS NOT NULL AND flagged_terms <> '' AND at >= $1
+             ORDER BY at, ticket_id, sequence LIMIT $2"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(unix_millis(since))
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
+    }
+
     async fn flag_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
         sqlx::query(
             "SELECT agent_id, COUNT(*) AS flagged FROM ticket_events

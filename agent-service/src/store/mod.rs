@@ -266,6 +266,12 @@ pub trait ChatStore: Send + Sync + 'static {
     /// How many stored agent messages were flagged abusive, per agent (agents with none
     /// are left out).
     async fn flag_counts(&self) -> Result<HashMap<String, u64>, StoreError>;
+    /// Flagged agent messages stored at or after `since`, oldest first, at most `limit`.
+    async fn flagged_since(
+        &self,
+        since: SystemTime,
+        limit: u32,
+    ) -> Result<Vec<TicketEvent>, StoreError>;
 }
 
 #[cfg(test)]

@@ -366,6 +366,22 @@ async fn flagged_agent_messages_are_counted_per_agent(store: &dyn Store) {
     let counts = store.flag_counts().await.unwrap();
     assert_eq!(counts.len(), 2, "{counts:?}");
     assert_eq!((counts["a-1"], counts["a-2"]), (2, 1));
+    // Replayed for a supervisor who reconnects: oldest first, from an instant, limited.
+    let texts = |events: Vec<crate::domain::TicketEvent>| -> Vec<(SystemTime, String)> {
+        events
+            .into_iter()
+            .map(|e| match e.kind {
+                EventKind::Message { text, .. } => (e.at, text),
+                other => panic!("not a message: {other:?}"),
+            })
+            .collect()
+    };
+    let all = texts(store.flagged_since(at(0), 10).await.unwrap());
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.windows(2).all(|w| w[0].0 <= w[1].0), "{all:?}");
+    let later = texts(store.flagged_since(at(5), 10).await.unwrap());
+    assert_eq!(later, vec![(at(5), "傻逼!!".to_owned())]);
+    assert_eq!(store.flagged_since(at(0), 1).await.unwrap().len(), 1);
 }
 
 store_suite!(
