@@ -177,8 +177,7 @@ impl Dispatcher {
         detached(async move {
             let mut state = this.inner.state.lock().await;
             let now = this.inner.clock.now();
-            let lapsed = state.expire(now);
-            this.settle(&mut state, lapsed).await;
+            this.expire(&mut state, now).await;
             let offer = state
                 .check_offer(&agent_id, &offer_id)
                 .map_err(|p| offer_error(&offer_id, p))?
@@ -223,8 +222,7 @@ impl Dispatcher {
         detached(async move {
             let mut state = this.inner.state.lock().await;
             let now = this.inner.clock.now();
-            let lapsed = state.expire(now);
-            this.settle(&mut state, lapsed).await;
+            this.expire(&mut state, now).await;
             state
                 .check_offer(&agent_id, &offer_id)
                 .map_err(|p| offer_error(&offer_id, p))?;
@@ -282,8 +280,7 @@ impl Dispatcher {
     /// Expires lapsed offers, then makes new ones.
     async fn route(&self, state: &mut Routing) {
         let now = self.inner.clock.now();
-        let lapsed = state.expire(now);
-        self.settle(state, lapsed).await;
+        self.expire(state, now).await;
         for offer in state.plan(now, || uuid::Uuid::now_v7().to_string()) {
             tracing::info!(ticket = %offer.ticket_id, agent = %offer.agent_id, "ticket offered");
             self.inner.hub.post(Notice::Offered {
@@ -297,6 +294,12 @@ impl Dispatcher {
 
     /// Persists and announces what lapsed offers did. A store failure here is logged: the
     /// agent stays AWAY in memory and the next presence change is stored again.
+    /// Ends the offers whose time ran out at `now` and tells whoever they concern.
+    async fn expire(&self, state: &mut Routing, now: std::time::SystemTime) {
+        let lapsed = state.expire(now);
+        self.settle(state, lapsed).await;
+    }
+
     async fn settle(&self, state: &mut Routing, lapsed: Lapsed) {
         let now = self.inner.clock.now();
         let hub = &self.inner.hub;
