@@ -4,6 +4,8 @@
 //! then inserts the complaint, its evidence links and its first audit entry; a refused
 //! insert rolls the counter back, so numbers have no gaps.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use server_kit::time::{unix_millis, yyyymmdd};
 use sqlx::{AnyConnection, Row};
@@ -168,16 +170,37 @@ impl SqlStore {
     }
 
     async fn audit(&self, reference: &str) -> Result<Vec<AuditEntry>, StoreError> {
-        sqlx::query(
-            "SELECT actor_id, actor_role, at, from_status, to_status, note
-             FROM complaint_audit WHERE reference = $1 ORDER BY position",
-        )
-        .bind(reference)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(audit_from_row)
-        .collect()
+        let mut trails = self.audits(&[reference.to_owned()]).await?;
+        Ok(trails.remove(reference).unwrap_or_default())
+    }
+
+    /// The audit trails of `references`, each oldest first, in one query.
+    async fn audits(
+        &self,
+        references: &[String],
+    ) -> Result<HashMap<String, Vec<AuditEntry>>, StoreError> {
+        if references.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let placeholders: Vec<String> = (1..=references.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT reference, actor_id, actor_role, at, from_status, to_status, note
+             FROM complaint_audit WHERE reference IN ({}) ORDER BY reference, position",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for reference in references {
+            query = query.bind(reference.as_str());
+        }
+        let mut trails: HashMap<String, Vec<AuditEntry>> = HashMap::new();
+        for row in query.fetch_all(self.pool()).await? {
+            let reference: String = row.try_get("reference")?;
+            trails
+                .entry(reference)
+                .or_default()
+                .push(audit_from_row(&row)?);
+        }
+        Ok(trails)
     }
 }
 
@@ -235,12 +258,16 @@ impl ComplaintStore for SqlStore {
                 Value::Int(i) => query.bind(i),
             };
         }
-        let rows = query.fetch_all(self.pool()).await?;
-        let mut complaints = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut complaint = complaint_from_row(row)?;
-            complaint.audit = self.audit(&complaint.reference).await?;
-            complaints.push(complaint);
+        let mut complaints = query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(complaint_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let references: Vec<String> = complaints.iter().map(|c| c.reference.clone()).collect();
+        let mut trails = self.audits(&references).await?;
+        for complaint in &mut complaints {
+            complaint.audit = trails.remove(&complaint.reference).unwrap_or_default();
         }
         Ok(complaints)
     }
