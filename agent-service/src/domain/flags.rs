@@ -70,11 +70,6 @@ impl Flags {
         }
     }
 
-    /// Flags from now on, until the caller hangs up or the server drains.
-    pub fn watch(&self) -> ItemStream<Flag> {
-        self.stream(self.subscribe(), Vec::new())
-    }
-
     /// A place in the live flags; take it before reading stored ones, so nothing
     /// stored in between is missed.
     pub fn subscribe(&self) -> Subscription {
@@ -159,7 +154,7 @@ mod tests {
     async fn watchers_get_flags_live_and_end_on_shutdown() {
         let shutdown = Shutdown::new();
         let flags = Flags::new(shutdown.clone());
-        let mut watch = flags.watch();
+        let mut watch = flags.stream(flags.subscribe(), Vec::new());
         flags.publish(&message(Sender::Agent, Some("a-1"), &[]));
         flags.publish(&message(Sender::Agent, Some("a-2"), &["idiot"]));
         let got = watch.next().await.unwrap().unwrap();

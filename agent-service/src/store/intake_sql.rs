@@ -65,11 +65,14 @@ impl GroupCommit {
         self.queue
             .send((ticket, reply))
             .await
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?
+            .map_err(writers_gone)?;
+        answer.await.map_err(writers_gone)?
     }
+}
+
+/// The writers are gone only once the store is closed.
+fn writers_gone<E>(_: E) -> StoreError {
+    StoreError::Database(sqlx::Error::PoolClosed)
 }
 
 /// Takes whatever has queued up, writes it in one transaction, answers every caller.
