@@ -152,6 +152,19 @@ impl Chat {
             .expect("a session")
     }
 
+    /// Leaves the human queue (back to the robot); the session as it is then.
+    pub async fn leave_queue(&mut self) -> Result<pb::Session, Status> {
+        self.client
+            .leave_queue(authed(
+                pb::LeaveQueueRequest {
+                    session_id: self.session.clone(),
+                },
+                &self.token,
+            ))
+            .await
+            .map(|r| r.into_inner().session.expect("a session"))
+    }
+
     /// Waits (five seconds at most) until bot-service reports the session in `state`;
     /// it follows agent-service's ticket in the background.
     pub async fn until_state(&mut self, state: pb::SessionState) {

@@ -100,19 +100,7 @@ async fn asking_for_a_person_twice_keeps_one_place_in_the_queue() {
     assert_eq!(second.queue_status.map(|q| q.position), Some(2));
 
     // Leaving the queue goes back to the robot, which answers again.
-    let left = chat
-        .client
-        .leave_queue(authed(
-            pb::LeaveQueueRequest {
-                session_id: chat.session.clone(),
-            },
-            &chat.token,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .session
-        .unwrap();
+    let left = chat.leave_queue().await.unwrap();
     assert_eq!(left.state, pb::SessionState::Bot as i32);
     let t = ticket(&app, &first.session.unwrap().ticket_id, "shopper-1")
         .await
@@ -124,16 +112,7 @@ async fn asking_for_a_person_twice_keeps_one_place_in_the_queue() {
         chat.say("我的快递到哪了").await.intent.unwrap().name,
         "logistics.tracking"
     );
-    let err = chat
-        .client
-        .leave_queue(authed(
-            pb::LeaveQueueRequest {
-                session_id: chat.session.clone(),
-            },
-            &chat.token,
-        ))
-        .await
-        .unwrap_err();
+    let err = chat.leave_queue().await.unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     app.stop().await;
 }

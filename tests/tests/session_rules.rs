@@ -28,19 +28,7 @@ async fn an_idle_session_times_out_on_the_fake_clock() {
         "{}",
         status.message()
     );
-    let session = chat
-        .client
-        .get_session(authed(
-            pb::GetSessionRequest {
-                session_id: chat.session.clone(),
-            },
-            &chat.token,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .session
-        .unwrap();
+    let session = chat.session().await;
     assert_eq!(session.state, pb::SessionState::Closed as i32);
     assert_eq!(session.close_reason, pb::CloseReason::IdleTimeout as i32);
     app.stop().await;
