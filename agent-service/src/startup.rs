@@ -127,6 +127,11 @@ impl Application {
         self.server.local_addr()
     }
 
+    /// The connections accepted so far, as the kernel reports their socket options.
+    pub fn accepted_sockets(&self) -> server_kit::net::SocketAudit {
+        self.server.sockets()
+    }
+
     /// A handle that starts the drain when triggered.
     pub fn shutdown_handle(&self) -> Shutdown {
         self.shutdown.clone()
@@ -137,10 +142,12 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        let positions = self.dispatcher.spawn_positions(self.shutdown.clone());
         let sweeper = sweeper::spawn(self.dispatcher, self.clock.as_ref(), self.shutdown.clone());
         let result = self.server.run_until_stopped(stop).await;
         self.shutdown.trigger();
         let _ = sweeper.await;
+        let _ = positions.await;
         self.store.close().await;
         Ok(result?)
     }

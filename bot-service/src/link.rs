@@ -14,6 +14,7 @@ use std::{
 
 use server_kit::{
     Hs256Tokens, Role,
+    net::{self, SocketAudit},
     request_id::{self, REQUEST_ID},
 };
 use tonic::{
@@ -88,12 +89,17 @@ pub struct ServiceLink {
 impl ServiceLink {
     /// A link to `settings.url`; connections are made lazily, so bot-service starts while
     /// the other service is down.
-    pub fn new(settings: LinkSettings, jwt_secret: &str) -> Result<Self, tonic::transport::Error> {
+    /// Every connection is counted in `sockets`.
+    pub fn new(
+        settings: LinkSettings,
+        jwt_secret: &str,
+        sockets: SocketAudit,
+    ) -> Result<Self, tonic::transport::Error> {
         let endpoint = Endpoint::from_shared(settings.url.clone())?
             .connect_timeout(settings.deadline)
             .tcp_nodelay(true);
         let channels = (0..settings.channels.max(1))
-            .map(|_| endpoint.connect_lazy())
+            .map(|_| endpoint.connect_with_connector_lazy(net::connector(sockets.clone())))
             .collect();
         Ok(Self {
             channels,

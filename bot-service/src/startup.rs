@@ -14,6 +14,7 @@ use server_kit::{
     auth::interceptor,
     clock::{SharedClock, Ticker},
     config::DEV_JWT_SECRET,
+    net::SocketAudit,
     server::{GrpcServer, ServeError},
 };
 use tonic::service::interceptor::InterceptedService;
@@ -58,6 +59,7 @@ pub struct Application {
     shutdown: Shutdown,
     engine: Arc<Engine>,
     clock: SharedClock,
+    outbound: SocketAudit,
 }
 
 impl Application {
@@ -68,9 +70,11 @@ impl Application {
                 "using the development token secret; set HONEYDESK_JWT_SECRET in production"
             );
         }
+        let outbound = SocketAudit::default();
         let desk = Arc::new(AgentServiceClient::new(
             &settings.agent,
             &settings.server.jwt_secret,
+            outbound.clone(),
         )?);
         let b = &settings.bot;
         let engine = Arc::new(
@@ -79,6 +83,7 @@ impl Application {
                     catalogue: b.catalogue.clone(),
                     confidence_threshold: b.confidence_threshold,
                     idle_timeout: b.idle_timeout(),
+                    transcript_window: b.transcript_window,
                     max_message_chars: b.max_message_chars,
                     offer_agent_after_turns: b.offer_agent_after_turns,
                     offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
@@ -91,6 +96,7 @@ impl Application {
             .with_actions(action_backends(
                 &settings.actions,
                 &settings.server.jwt_secret,
+                &outbound,
             )?),
         );
         let info = engine.brain().info();
@@ -120,12 +126,23 @@ impl Application {
             shutdown,
             engine,
             clock,
+            outbound,
         })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.server.local_addr()
+    }
+
+    /// The connections accepted so far, as the kernel reports their socket options.
+    pub fn accepted_sockets(&self) -> SocketAudit {
+        self.server.sockets()
+    }
+
+    /// The connections made to agent-service and the task back ends so far.
+    pub fn outbound_sockets(&self) -> SocketAudit {
+        self.outbound.clone()
     }
 
     /// A handle that starts the drain when triggered.
@@ -172,7 +189,11 @@ impl Application {
 }
 
 /// A gRPC client for every configured task back end.
-fn action_backends(settings: &ActionSettings, jwt_secret: &str) -> Result<Backends, StartupError> {
+fn action_backends(
+    settings: &ActionSettings,
+    jwt_secret: &str,
+    sockets: &SocketAudit,
+) -> Result<Backends, StartupError> {
     let mut backends = Backends::none();
     for (name, url) in &settings.backends {
         let link = LinkSettings {
@@ -182,11 +203,12 @@ fn action_backends(settings: &ActionSettings, jwt_secret: &str) -> Result<Backen
             attempts: settings.attempts,
             retry_timeouts: false,
         };
-        let client =
-            ActionClient::new(link, jwt_secret).map_err(|source| StartupError::ActionBackend {
+        let client = ActionClient::new(link, jwt_secret, sockets.clone()).map_err(|source| {
+            StartupError::ActionBackend {
                 name: name.clone(),
                 source,
-            })?;
+            }
+        })?;
         backends = backends.with(name.clone(), Arc::new(client));
     }
     tracing::info!(backends = ?backends.names(), "task back ends");

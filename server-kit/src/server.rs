@@ -6,7 +6,7 @@ use std::{future::Future, net::SocketAddr, pin::Pin, time::Duration};
 
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
-use tokio_stream::{Stream, wrappers::TcpListenerStream};
+use tokio_stream::Stream;
 use tonic::{Request, Response, Status, server::NamedService, service::RoutesBuilder};
 use tonic_health::{
     ServingStatus,
@@ -17,7 +17,11 @@ use tonic_health::{
     server::{HealthReporter, HealthService},
 };
 
-use crate::{request_id::RequestIdLayer, shutdown::Shutdown};
+use crate::{
+    net::{self, SocketAudit},
+    request_id::RequestIdLayer,
+    shutdown::Shutdown,
+};
 
 /// Why a server could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +58,7 @@ pub struct GrpcServer {
     shutdown: Shutdown,
     drain_timeout: Duration,
     max_in_flight: usize,
+    sockets: SocketAudit,
 }
 
 impl GrpcServer {
@@ -72,7 +77,13 @@ impl GrpcServer {
             shutdown,
             drain_timeout,
             max_in_flight,
+            sockets: SocketAudit::default(),
         }
+    }
+
+    /// The accepted connections' socket options as the kernel reports them.
+    pub fn sockets(&self) -> SocketAudit {
+        self.sockets.clone()
     }
 
     /// The address actually bound.
@@ -114,6 +125,7 @@ impl GrpcServer {
             shutdown,
             drain_timeout,
             max_in_flight,
+            sockets,
         } = self;
         for name in &service_names {
             health
@@ -152,7 +164,7 @@ impl GrpcServer {
             .layer(RequestIdLayer)
             .layer(shutdown.gate(max_in_flight))
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain);
+            .serve_with_incoming_shutdown(net::incoming(listener, sockets), drain);
         tracing::info!(?addr, "serving");
         // The transport waits for open connections to finish; bound that wait too.
         let limit = async {

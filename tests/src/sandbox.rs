@@ -20,6 +20,8 @@ pub struct RunningSandbox {
     pub addr: SocketAddr,
     /// Its ledger and delay knob.
     pub sandbox: Arc<Sandbox>,
+    /// The connections it accepted, with their socket options read back.
+    pub accepted: server_kit::net::SocketAudit,
     shutdown: Shutdown,
     task: JoinHandle<Result<(), SandboxError>>,
 }
@@ -36,6 +38,7 @@ impl RunningSandbox {
         Ok(Self {
             addr: app.local_addr(),
             sandbox: app.sandbox(),
+            accepted: app.accepted_sockets(),
             shutdown: app.shutdown_handle(),
             task: tokio::spawn(app.run_until_stopped(std::future::pending())),
         })

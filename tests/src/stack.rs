@@ -4,7 +4,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use agent_service::config::AgentSettings;
 use bot_service::config::BotSettings;
-use server_kit::{Shutdown, clock::SharedClock};
+use server_kit::{Shutdown, clock::SharedClock, net::SocketAudit};
 use tokio::task::JoinHandle;
 
 /// Both services, running.
@@ -13,11 +13,24 @@ pub struct Stack {
     pub bot_addr: SocketAddr,
     /// Where agent-service listens.
     pub agent_addr: SocketAddr,
+    /// The sockets of both services as the kernel reports them.
+    pub sockets: StackSockets,
     bot: Running<bot_service::StartupError>,
     agent: Running<agent_service::StartupError>,
     agent_settings: AgentSettings,
     bot_settings: BotSettings,
     clock: SharedClock,
+}
+
+/// Every connection the pair accepted or made, with its socket options read back.
+#[derive(Clone, Debug, Default)]
+pub struct StackSockets {
+    /// Accepted by bot-service.
+    pub bot_accepted: SocketAudit,
+    /// Made by bot-service (to agent-service and the task back ends).
+    pub bot_outbound: SocketAudit,
+    /// Accepted by agent-service.
+    pub agent_accepted: SocketAudit,
 }
 
 struct Running<E> {
@@ -48,6 +61,11 @@ impl Stack {
             }
         };
         let bot_addr = bot_app.local_addr();
+        let sockets = StackSockets {
+            bot_accepted: bot_app.accepted_sockets(),
+            bot_outbound: bot_app.outbound_sockets(),
+            agent_accepted: agent_app.accepted_sockets(),
+        };
         let agent = Running {
             shutdown: agent_app.shutdown_handle(),
             task: tokio::spawn(agent_app.run_until_stopped(std::future::pending())),
@@ -59,6 +77,7 @@ impl Stack {
         Ok(Self {
             bot_addr,
             agent_addr,
+            sockets,
             bot,
             agent,
             agent_settings,
@@ -75,6 +94,8 @@ impl Stack {
         let mut settings = self.bot_settings.clone();
         settings.server.listen = Some(self.bot_addr);
         let app = bot_service::Application::build(settings, self.clock.clone()).await?;
+        self.sockets.bot_accepted = app.accepted_sockets();
+        self.sockets.bot_outbound = app.outbound_sockets();
         self.bot = Running {
             shutdown: app.shutdown_handle(),
             task: tokio::spawn(app.run_until_stopped(std::future::pending())),
@@ -90,6 +111,7 @@ impl Stack {
         let mut settings = self.agent_settings.clone();
         settings.server.listen = Some(self.agent_addr);
         let app = agent_service::Application::build(settings, self.clock.clone()).await?;
+        self.sockets.agent_accepted = app.accepted_sockets();
         self.agent = Running {
             shutdown: app.shutdown_handle(),
             task: tokio::spawn(app.run_until_stopped(std::future::pending())),

@@ -391,3 +391,34 @@ async fn the_sandbox_checks_bearer_tokens() {
     app.stop().await;
     sandbox.stop().await.unwrap();
 }
+
+/// Nagle's algorithm off on every socket of the three servers and of bot-service's
+/// outbound channels, as the kernel reports each socket (with it on, every unary reply's
+/// trailers waited ~40 ms for a delayed ACK).
+#[tokio::test]
+async fn every_accepted_and_outbound_socket_has_nagle_off() {
+    let (app, sandbox) = with_sandbox().await;
+    let mut chat = shopper(&app).await;
+    let ask = chat.say("帮我给13812345678充50块").await;
+    assert_eq!(intent(&ask), "topup.phone");
+    chat.reply_to("confirm-nodelay", "确认").await.unwrap();
+    chat.say("我的订单还没发货").await;
+    chat.request_agent().await.expect("queued");
+
+    let sockets = &app.stack.sockets;
+    for (who, audit) in [
+        ("bot-service accepted", &sockets.bot_accepted),
+        ("bot-service outbound", &sockets.bot_outbound),
+        ("agent-service accepted", &sockets.agent_accepted),
+        ("sandbox accepted", &sandbox.accepted),
+    ] {
+        let counts = audit.counts();
+        assert!(counts.connections > 0, "{who}: no connection seen");
+        assert_eq!(
+            counts.nodelay, counts.connections,
+            "{who}: every socket must have TCP_NODELAY"
+        );
+    }
+    // bot-service's channels go to agent-service and the sandbox: two accepting sides.
+    assert!(sockets.bot_outbound.counts().connections >= 2);
+}

@@ -20,8 +20,13 @@ pub struct ActionClient {
 }
 
 impl ActionClient {
-    /// A client for the back end at `settings.url` (connected lazily).
-    pub fn new(settings: LinkSettings, jwt_secret: &str) -> Result<Self, tonic::transport::Error> {
+    /// A client for the back end at `settings.url` (connected lazily), its connections
+    /// counted in `sockets`.
+    pub fn new(
+        settings: LinkSettings,
+        jwt_secret: &str,
+        sockets: server_kit::net::SocketAudit,
+    ) -> Result<Self, tonic::transport::Error> {
         Ok(Self {
             link: ServiceLink::new(
                 LinkSettings {
@@ -29,6 +34,7 @@ impl ActionClient {
                     ..settings
                 },
                 jwt_secret,
+                sockets,
             )?,
         })
     }

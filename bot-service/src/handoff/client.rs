@@ -33,6 +33,7 @@ impl AgentServiceClient {
     pub fn new(
         settings: &AgentLinkSettings,
         jwt_secret: &str,
+        sockets: server_kit::net::SocketAudit,
     ) -> Result<Self, tonic::transport::Error> {
         let link = LinkSettings {
             url: settings.url.clone(),
@@ -42,7 +43,7 @@ impl AgentServiceClient {
             retry_timeouts: true,
         };
         Ok(Self {
-            link: ServiceLink::new(link, jwt_secret)?,
+            link: ServiceLink::new(link, jwt_secret, sockets)?,
         })
     }
 

@@ -73,6 +73,11 @@ impl SandboxApp {
         self.sandbox.clone()
     }
 
+    /// The connections accepted so far, as the kernel reports their socket options.
+    pub fn accepted_sockets(&self) -> server_kit::net::SocketAudit {
+        self.server.sockets()
+    }
+
     /// A handle that starts the drain when triggered.
     pub fn shutdown_handle(&self) -> Shutdown {
         self.shutdown.clone()
