@@ -33,6 +33,8 @@ pub struct BehaviourSettings {
     pub idle_timeout_secs: u64,
     /// Longest accepted message, in characters.
     pub max_message_chars: usize,
+    /// Robot transcript lines a session keeps in memory and hands to a person.
+    pub transcript_window: usize,
     /// Recognition confidence below which the reply is a fallback; unset = built-in.
     pub confidence_threshold: Option<f64>,
     /// Recognised turns before "talk to a person" is offered.
@@ -52,6 +54,7 @@ impl Default for BehaviourSettings {
             )),
             idle_timeout_secs: 600,
             max_message_chars: 500,
+            transcript_window: crate::session::DEFAULT_TRANSCRIPT_WINDOW,
             confidence_threshold: None,
             offer_agent_after_turns: 1,
             offer_agent_after_fallbacks: 2,
@@ -212,6 +215,12 @@ impl BotSettings {
         self.server.validate()?;
         if self.bot.idle_timeout_secs == 0 {
             return Err(invalid("bot.idle_timeout_secs", "must be at least 1"));
+        }
+        if !(2..=500).contains(&self.bot.transcript_window) {
+            return Err(invalid(
+                "bot.transcript_window",
+                "must be between 2 and 500 lines (agent-service takes up to 500)",
+            ));
         }
         if self.bot.max_message_chars == 0 {
             return Err(invalid("bot.max_message_chars", "must be at least 1"));

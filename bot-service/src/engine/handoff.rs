@@ -3,7 +3,7 @@
 use super::{BotError, Engine, turn::closed_error};
 use crate::{
     handoff::{Escalation, QueuePlace},
-    session::{Session, SessionState},
+    session::{Session, SessionState, SessionView},
     vocabulary::Language,
 };
 
@@ -11,7 +11,7 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct Handoff {
     /// The session, now QUEUED.
-    pub session: Session,
+    pub session: SessionView,
     /// Where it waits.
     pub place: QueuePlace,
     /// What to tell the customer.
@@ -35,7 +35,7 @@ impl Engine {
                     .map_err(|e| self.human_side_error(&session, e))?;
                 let notice = brain.queued_notice(language, place.position);
                 return Ok(Handoff {
-                    session: session.clone(),
+                    session: session.view(),
                     place,
                     notice,
                 });
@@ -57,7 +57,7 @@ impl Engine {
             )
         });
         let escalation = Escalation {
-            idempotency_key: format!("{}:{}", session.id, session.transcript.len()),
+            idempotency_key: format!("{}:{}", session.id, session.transcript.written()),
             customer_id: session.user_id.clone(),
             entrance: session.entrance,
             skill,
@@ -65,7 +65,7 @@ impl Engine {
             reason: "customer asked for a person".to_owned(),
             intent,
             session_id: session.id.clone(),
-            transcript: recent(&session.transcript).to_vec(),
+            transcript: session.transcript.lines().cloned().collect(),
         };
         let place = self
             .desk
@@ -79,7 +79,7 @@ impl Engine {
         }
         let notice = brain.queued_notice(language, place.position);
         Ok(Handoff {
-            session: session.clone(),
+            session: session.view(),
             place,
             notice,
         })
@@ -123,7 +123,7 @@ impl Engine {
     }
 
     /// Leaves the human queue and goes back to the robot.
-    pub async fn leave_queue(&self, user: &str, session_id: &str) -> Result<Session, BotError> {
+    pub async fn leave_queue(&self, user: &str, session_id: &str) -> Result<SessionView, BotError> {
         let mut session = self.owned(user, session_id).await?;
         if session.state != SessionState::Queued {
             return Err(BotError::WrongState(format!(
@@ -140,26 +140,18 @@ impl Engine {
         }
         session.back_to_bot();
         session.last_activity = self.now();
-        Ok(session.clone())
+        Ok(session.view())
     }
 }
 
 /// How long starting a session waits to learn about an open conversation with a person.
 const REJOIN_LOOKUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Most transcript lines handed over (agent-service accepts up to 500).
-const HANDED_OVER_LINES: usize = 400;
-
-/// The latest lines of a transcript, as many as are handed over.
-fn recent(transcript: &[crate::session::TranscriptLine]) -> &[crate::session::TranscriptLine] {
-    &transcript[transcript.len().saturating_sub(HANDED_OVER_LINES)..]
-}
-
 /// The language of the customer's latest message (Chinese before any).
 pub(super) fn session_language(session: &Session) -> Language {
     session
         .transcript
-        .iter()
+        .lines()
         .rev()
         .find(|l| l.speaker == crate::session::Speaker::Customer)
         .map(|l| crate::recognition::detect_language(&l.text))

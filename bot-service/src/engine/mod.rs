@@ -30,7 +30,7 @@ use crate::{
     complaints::{ComplaintDesk, NoComplaintDesk},
     handoff::HumanDesk,
     recognition::Classification,
-    session::{CloseReason, Registry, Reply, Session, SessionState},
+    session::{CloseReason, Registry, Reply, Session, SessionState, SessionView},
     vocabulary::{Entrance, Language},
 };
 
@@ -43,6 +43,8 @@ pub struct EngineSettings {
     pub confidence_threshold: Option<f64>,
     /// Idle limit of a session.
     pub idle_timeout: Duration,
+    /// Robot transcript lines a session keeps (and hands to a person).
+    pub transcript_window: usize,
     /// Longest accepted message, in characters.
     pub max_message_chars: usize,
     /// Recognised problem turns before a person is offered.
@@ -133,7 +135,7 @@ impl Engine {
         user: &str,
         entrance: Entrance,
         language: Language,
-    ) -> (Session, Reply) {
+    ) -> (SessionView, Reply) {
         let now = self.clock.now();
         let id = uuid::Uuid::now_v7().to_string();
         let mut session = Session::new(
@@ -142,6 +144,7 @@ impl Engine {
             entrance,
             now,
             self.settings.idle_timeout,
+            self.settings.transcript_window,
         );
         session.agent_offered = self.settings.offer_agent_after_turns == 0;
         let mut greeting = self
@@ -151,27 +154,28 @@ impl Engine {
             greeting.text = format!("{}\n{notice}", greeting.text);
         }
         session.log(crate::session::Speaker::Bot, &greeting.text, now, None);
-        let snapshot = session.clone();
+        let view = session.view();
+        let following = session.ticket_id.clone();
         let cell = self.registry.insert(session);
-        if let Some(ticket) = snapshot.ticket_id.clone() {
-            self.follow(cell, ticket, snapshot.user_id.clone());
+        if let Some(ticket) = following {
+            self.follow(cell, ticket, view.user_id.clone());
         }
-        (snapshot, greeting)
+        (view, greeting)
     }
 
     /// A session's current state.
-    pub async fn get(&self, user: &str, session_id: &str) -> Result<Session, BotError> {
-        Ok(self.owned(user, session_id).await?.clone())
+    pub async fn get(&self, user: &str, session_id: &str) -> Result<SessionView, BotError> {
+        Ok(self.owned(user, session_id).await?.view())
     }
 
     /// Ends a session at the user's request (leaving any human queue).
-    pub async fn end(&self, user: &str, session_id: &str) -> Result<Session, BotError> {
+    pub async fn end(&self, user: &str, session_id: &str) -> Result<SessionView, BotError> {
         let mut session = self.owned(user, session_id).await?;
         if session.state != SessionState::Closed {
             self.release_ticket(&mut session).await;
             session.close(CloseReason::CustomerEnded);
         }
-        Ok(session.clone())
+        Ok(session.view())
     }
 
     /// Helpful / not helpful on one of the session's robot replies.
@@ -187,12 +191,13 @@ impl Engine {
         }
         let mut session = self.owned(user, session_id).await?;
         let intent = session
-            .reply_intent(reply_id)
+            .replies
+            .intent_of(reply_id)
             .ok_or_else(|| {
                 BotError::NotFound(format!("session {session_id} has no reply '{reply_id}'"))
             })?
             .to_owned();
-        let previous = session.ratings.insert(reply_id.to_owned(), helpful);
+        let previous = session.replies.rate(reply_id, helpful);
         if previous != Some(helpful) {
             self.stats.rate(&intent, helpful, previous);
         }

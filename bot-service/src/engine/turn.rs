@@ -4,7 +4,7 @@
 use super::{BotError, Engine};
 use crate::{
     recognition::normalise_question,
-    session::{RecognisedIntent, Reply, Session, SessionState, Speaker},
+    session::{RecognisedIntent, Reply, Session, SessionState, SessionView, Speaker},
     vocabulary::IntentKind,
 };
 
@@ -15,7 +15,7 @@ const MAX_CLIENT_MESSAGE_ID: usize = 128;
 #[derive(Clone, Debug)]
 pub struct TurnOutcome {
     /// The session after the turn.
-    pub session: Session,
+    pub session: SessionView,
     /// The robot's reply, or word that a person got the message.
     pub reply: TurnReply,
 }
@@ -60,10 +60,10 @@ impl Engine {
         validate_message_id(client_message_id)?;
         self.validate_text(text)?;
         let mut session = self.owned(user, session_id).await?;
-        if let Some(reply) = session.answered(client_message_id) {
+        if let Some(reply) = session.replies.answered(client_message_id) {
             return Ok(TurnOutcome {
                 reply: TurnReply::Bot(reply.clone()),
-                session: session.clone(),
+                session: session.view(),
             });
         }
         match session.state {
@@ -71,7 +71,7 @@ impl Engine {
             SessionState::Queued | SessionState::WithAgent => {
                 let sequence = self.relay(&mut session, client_message_id, text).await?;
                 return Ok(TurnOutcome {
-                    session: session.clone(),
+                    session: session.view(),
                     reply: TurnReply::Relayed { sequence },
                 });
             }
@@ -87,9 +87,11 @@ impl Engine {
             reply.intent.as_ref().map(|i| i.name.as_str()),
         );
         session.log(Speaker::Bot, &reply.text, now, None);
-        session.remember(client_message_id.to_owned(), reply.clone());
+        session
+            .replies
+            .remember(client_message_id.to_owned(), reply.clone());
         Ok(TurnOutcome {
-            session: session.clone(),
+            session: session.view(),
             reply: TurnReply::Bot(reply),
         })
     }
@@ -100,7 +102,7 @@ impl Engine {
         let now = self.now();
         let understanding = brain.understand(session.entrance, text);
         let language = understanding.language;
-        let variant = session.transcript.len() / 2;
+        let variant = (session.transcript.written() / 2) as usize;
         let Some(matched) = understanding.matched else {
             session.fallbacks_in_a_row += 1;
             if session.fallbacks_in_a_row >= self.settings.offer_agent_after_fallbacks {

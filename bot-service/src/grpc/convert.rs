@@ -7,7 +7,7 @@ use crate::{
     complaints::Filed,
     engine::{BotError, CustomerEvent},
     handoff::{AgentCard, HumanClose, HumanEventKind},
-    session::{CloseReason, Reply, Session, SessionState},
+    session::{CloseReason, Reply, SessionState, SessionView},
     vocabulary::{Entrance, IntentKind, Language},
 };
 
@@ -57,7 +57,7 @@ pub fn kind_to_pb(k: IntentKind) -> pb::IntentKind {
     }
 }
 
-pub fn session_to_pb(s: &Session) -> pb::Session {
+pub fn session_to_pb(s: &SessionView) -> pb::Session {
     pb::Session {
         session_id: s.id.clone(),
         entrance: entrance_to_pb(s.entrance) as i32,
@@ -72,11 +72,7 @@ pub fn session_to_pb(s: &Session) -> pb::Session {
         last_activity_at: Some(to_timestamp(s.last_activity)),
         idle_timeout: Some(to_duration(s.idle_timeout)),
         agent_offered: s.agent_offered,
-        ticket_id: s
-            .ticket_id
-            .clone()
-            .or_else(|| s.last_ticket.clone())
-            .unwrap_or_default(),
+        ticket_id: s.ticket_id.clone().unwrap_or_default(),
         close_reason: match s.close_reason {
             None => pb::CloseReason::Unspecified,
             Some(CloseReason::CustomerEnded) => pb::CloseReason::CustomerEnded,

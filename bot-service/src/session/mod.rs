@@ -1,10 +1,10 @@
 //! Live sessions: one conversation each, owned by the user who started it, kept in
 //! memory with an idle timeout. States: BOT → QUEUED → WITH_AGENT → (BOT | CLOSED).
 
+pub mod memory;
 pub mod registry;
 
 use std::{
-    collections::{HashMap, VecDeque},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -12,6 +12,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+pub use memory::{DEFAULT_TRANSCRIPT_WINDOW, Replies, Transcript, TranscriptLine};
 pub use registry::{Registry, SessionCell};
 
 use crate::{
@@ -50,19 +51,6 @@ pub enum Speaker {
     Customer,
     /// The robot.
     Bot,
-}
-
-/// One line of the robot conversation, handed to the agent on escalation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TranscriptLine {
-    /// Who said it.
-    pub speaker: Speaker,
-    /// What was said.
-    pub text: String,
-    /// When.
-    pub at: SystemTime,
-    /// The intent recognised in a customer line.
-    pub intent: Option<String>,
 }
 
 /// What the robot answered to one turn; replayed verbatim for a retried message.
@@ -112,11 +100,33 @@ pub struct SuggestedIntent {
     pub score: f64,
 }
 
-/// How many answered message ids a session remembers for retries.
-const REMEMBERED_TURNS: usize = 64;
+/// What callers are told about a session: its identity and state, not its memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionView {
+    /// UUIDv7.
+    pub id: String,
+    /// The owner.
+    pub user_id: String,
+    /// Which door.
+    pub entrance: Entrance,
+    /// Current state.
+    pub state: SessionState,
+    /// Set once closed.
+    pub close_reason: Option<CloseReason>,
+    /// Opened at.
+    pub created_at: SystemTime,
+    /// Last user message (or start).
+    pub last_activity: SystemTime,
+    /// Idle limit.
+    pub idle_timeout: Duration,
+    /// "Talk to a person" is on offer.
+    pub agent_offered: bool,
+    /// The ticket in agent-service now, or the latest one.
+    pub ticket_id: Option<String>,
+}
 
 /// One conversation.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Session {
     /// UUIDv7.
     pub id: String,
@@ -142,8 +152,8 @@ pub struct Session {
     pub fallbacks_in_a_row: u32,
     /// The last recognised problem intent and its skill, for routing.
     pub last_problem: Option<(String, String)>,
-    /// The robot conversation so far.
-    pub transcript: Vec<TranscriptLine>,
+    /// The latest lines of the robot conversation.
+    pub transcript: Transcript,
     /// The ticket in agent-service while queued or with a person.
     pub ticket_id: Option<String>,
     /// The latest ticket, kept after it closes (for rating the person).
@@ -158,22 +168,19 @@ pub struct Session {
     pub tasks: crate::tasks::TaskState,
     /// The complaint dialogue under way, flagged agent messages, one-step complaints.
     pub complaints: crate::complaints::ComplaintState,
-    /// Replies by client message id, oldest first, for idempotent retries.
-    answered: VecDeque<(String, Reply)>,
-    /// Intent of each reply, for ratings.
-    reply_intents: HashMap<String, String>,
-    /// Ratings already given, by reply id.
-    pub ratings: HashMap<String, bool>,
+    /// Recent replies: for retries by client message id, and for ratings.
+    pub replies: Replies,
 }
 
 impl Session {
-    /// A new session in the BOT state.
+    /// A new session in the BOT state, keeping `transcript_window` transcript lines.
     pub fn new(
         id: String,
         user_id: String,
         entrance: Entrance,
         now: SystemTime,
         idle_timeout: Duration,
+        transcript_window: usize,
     ) -> Self {
         Self {
             id,
@@ -188,7 +195,7 @@ impl Session {
             recognised_turns: 0,
             fallbacks_in_a_row: 0,
             last_problem: None,
-            transcript: Vec::new(),
+            transcript: Transcript::new(transcript_window),
             ticket_id: None,
             last_ticket: None,
             agent: None,
@@ -196,9 +203,23 @@ impl Session {
             watchers: Arc::default(),
             tasks: Default::default(),
             complaints: Default::default(),
-            answered: VecDeque::new(),
-            reply_intents: HashMap::new(),
-            ratings: HashMap::new(),
+            replies: Replies::default(),
+        }
+    }
+
+    /// What callers are told about the session.
+    pub fn view(&self) -> SessionView {
+        SessionView {
+            id: self.id.clone(),
+            user_id: self.user_id.clone(),
+            entrance: self.entrance,
+            state: self.state,
+            close_reason: self.close_reason,
+            created_at: self.created_at,
+            last_activity: self.last_activity,
+            idle_timeout: self.idle_timeout,
+            agent_offered: self.agent_offered,
+            ticket_id: self.ticket_id.clone().or_else(|| self.last_ticket.clone()),
         }
     }
 
@@ -238,35 +259,6 @@ impl Session {
             self.ticket_id = None;
             self.agent = None;
         }
-    }
-
-    /// The reply already given to `client_message_id`, if any.
-    pub fn answered(&self, client_message_id: &str) -> Option<&Reply> {
-        self.answered
-            .iter()
-            .find(|(id, _)| id == client_message_id)
-            .map(|(_, r)| r)
-    }
-
-    /// Remembers `reply` for `client_message_id` (bounded).
-    pub fn remember(&mut self, client_message_id: String, reply: Reply) {
-        let intent = match &reply.intent {
-            Some(intent) => Some(intent.name.clone()),
-            None if reply.fallback => Some("fallback".to_owned()),
-            None => None,
-        };
-        if let Some(intent) = intent {
-            self.reply_intents.insert(reply.reply_id.clone(), intent);
-        }
-        if self.answered.len() == REMEMBERED_TURNS {
-            self.answered.pop_front();
-        }
-        self.answered.push_back((client_message_id, reply));
-    }
-
-    /// The intent a reply of this session answered with.
-    pub fn reply_intent(&self, reply_id: &str) -> Option<&str> {
-        self.reply_intents.get(reply_id).map(String::as_str)
     }
 
     /// Records a transcript line.

@@ -11,6 +11,7 @@ fn queued() -> Session {
         Entrance::Consumer,
         SystemTime::UNIX_EPOCH,
         Duration::from_secs(600),
+        40,
     );
     s.queue("t-1".into());
     s
