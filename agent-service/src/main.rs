@@ -36,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", token.mint(&settings.server.jwt_secret));
         return Ok(());
     }
-    telemetry::init(settings.server.log_format);
+    let _logs = telemetry::init(settings.server.log_format);
     let app = Application::build(settings, Arc::new(SystemClock)).await?;
     tracing::info!(addr = %app.local_addr(), "agent-service listening");
     app.run_until_stopped(stop_signal()).await?;

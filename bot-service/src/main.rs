@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Sandbox { address }) => {
-            telemetry::init(settings.server.log_format);
+            let _logs = telemetry::init(settings.server.log_format);
             let app = SandboxApp::build(SandboxSettings {
                 listen: *address,
                 jwt_secret: settings.server.jwt_secret.clone(),
@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::Serve) | None => {}
     }
-    telemetry::init(settings.server.log_format);
+    let _logs = telemetry::init(settings.server.log_format);
     let app = Application::build(settings, Arc::new(SystemClock)).await?;
     tracing::info!(addr = %app.local_addr(), "bot-service listening");
     reload_on_sighup(app.engine());

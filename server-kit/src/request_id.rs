@@ -1,6 +1,8 @@
 //! Request ids: every call gets one (the caller's `x-request-id`, or a new UUIDv7), it is
 //! on every log line of the call, echoed in the response headers, and forwarded by
-//! bot-service to agent-service so one id follows a customer's turn through both.
+//! bot-service to agent-service so one id follows a customer's turn through both. The
+//! per-call "call answered" line is at debug level: at surge rates a line per call is
+//! more log than anyone reads (`RUST_LOG=debug` brings it back).
 
 use std::{
     future::Future,
@@ -98,7 +100,7 @@ where
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("0")
                         .to_owned();
-                    tracing::info!(
+                    tracing::debug!(
                         grpc_status = %grpc_status,
                         elapsed_us = started.elapsed().as_micros() as u64,
                         "call answered"

@@ -45,7 +45,9 @@ impl TestApp {
 
     /// Starts both services after applying `options`.
     pub async fn spawn_with(options: Options) -> Self {
-        server_kit::telemetry::init(server_kit::config::LogFormat::Text);
+        static LOGS: std::sync::OnceLock<server_kit::telemetry::LogGuard> =
+            std::sync::OnceLock::new();
+        LOGS.get_or_init(|| server_kit::telemetry::init(server_kit::config::LogFormat::Text));
         let db = TestDatabase::from_env().await;
         let server = |port_zero: SocketAddr| ServerSettings {
             jwt_secret: TEST_SECRET.to_owned(),

@@ -4,18 +4,15 @@
 //! whenever it sees a gap (or fell behind), so nothing is lost or sent twice. Streams end
 //! when the ticket closes (customer side), the caller hangs up, or the server drains.
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    sync::Arc,
-};
+use std::{collections::BTreeMap, sync::Arc};
 
 use server_kit::Shutdown;
-use tokio::sync::{broadcast::error::RecvError, mpsc};
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::sync::mpsc;
+use tokio_stream::{StreamExt, StreamMap, wrappers::ReceiverStream};
 
 use super::{
     Agent, DomainError, EventKind, Ticket, TicketEvent, TicketStatus, TranscriptLine,
-    hub::Notice,
+    hub::{AgentNotice, Lagged, Listener, TicketNotice},
     intake::{QueueStatus, owned_ticket},
     routing::{Dispatcher, Offer},
 };
@@ -115,7 +112,8 @@ impl Streams {
         after_sequence: u64,
     ) -> Result<ItemStream<WatchItem>, DomainError> {
         owned_ticket(self.store.as_ref(), ticket_id, customer_id).await?;
-        let mut notices = self.dispatcher.hub().subscribe();
+        // Listen before reading the store, so nothing falls between the two.
+        let mut notices = self.dispatcher.hub().listen_ticket(ticket_id);
         let (tx, rx) = mpsc::channel(BUFFER);
         let (this, id) = (self.clone(), ticket_id.to_owned());
         tokio::spawn(async move {
@@ -148,27 +146,30 @@ impl Streams {
                         }
                     }
                 }
+                let mut status = None;
                 if refresh {
-                    let status = this.dispatcher.queue_status(&id).await;
-                    if let Some(now) = status
-                        && status != shown
-                    {
-                        shown = status;
-                        if !send(&tx, WatchItem::Queue(now)).await {
-                            return;
-                        }
-                    }
+                    status = this.dispatcher.queue_status(&id).await;
                 }
                 (live, refresh) = (None, false);
-                tokio::select! {
-                    _ = &mut draining => return,
-                    _ = tx.closed() => return,
-                    notice = notices.recv() => match notice {
-                        Ok(Notice::Event(e)) if e.ticket_id == id => live = Some(e),
-                        Ok(Notice::QueuesMoved) | Err(RecvError::Lagged(_)) => refresh = true,
-                        Ok(_) => {}
-                        Err(RecvError::Closed) => return,
-                    },
+                if status.is_none() {
+                    tokio::select! {
+                        _ = &mut draining => return,
+                        _ = tx.closed() => return,
+                        notice = notices.recv() => match notice {
+                            Some(Ok(TicketNotice::Event(e))) => live = Some(e),
+                            Some(Ok(TicketNotice::Queue(now))) => status = Some(now),
+                            Some(Err(Lagged)) => refresh = true,
+                            None => return,
+                        },
+                    }
+                }
+                if let Some(now) = status
+                    && shown != Some(now)
+                {
+                    shown = Some(now);
+                    if !send(&tx, WatchItem::Queue(now)).await {
+                        return;
+                    }
                 }
             }
         });
@@ -188,13 +189,13 @@ impl Streams {
             .agent(agent_id)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("no agent '{agent_id}'")))?;
-        let mut notices = self.dispatcher.hub().subscribe();
+        let mut notices = self.dispatcher.hub().listen_agent(agent_id);
         let (tx, rx) = mpsc::channel(BUFFER);
         let mut desk = Desk {
             streams: self.clone(),
             agent_id: agent_id.to_owned(),
             seen: resume.into_iter().collect(),
-            tracked: BTreeSet::new(),
+            tracked: StreamMap::new(),
             tx,
         };
         tokio::spawn(async move {
@@ -203,11 +204,12 @@ impl Streams {
                 if let Ok(Some(t)) = desk.streams.store.ticket(&ticket_id).await
                     && t.agent.is_some_and(|a| a.agent_id == desk.agent_id)
                 {
-                    desk.tracked.insert(ticket_id);
+                    desk.track(&ticket_id);
                 }
             }
-            desk.tracked
-                .extend(desk.streams.dispatcher.chats_of(&desk.agent_id).await);
+            for ticket_id in desk.streams.dispatcher.chats_of(&desk.agent_id).await {
+                desk.track(&ticket_id);
+            }
             if !send(&desk.tx, DeskItem::Agent(agent)).await || !desk.resync().await {
                 return;
             }
@@ -218,9 +220,14 @@ impl Streams {
                     _ = &mut draining => false,
                     _ = desk.tx.closed() => false,
                     notice = notices.recv() => match notice {
-                        Ok(notice) => desk.on(notice).await,
-                        Err(RecvError::Lagged(_)) => desk.resync().await,
-                        Err(RecvError::Closed) => false,
+                        Some(Ok(notice)) => desk.on(notice).await,
+                        Some(Err(Lagged)) => desk.resync().await,
+                        None => false,
+                    },
+                    Some((ticket_id, notice)) = desk.tracked.next() => match notice {
+                        Ok(TicketNotice::Event(e)) => desk.deliver(&ticket_id, Some(&e)).await,
+                        Ok(TicketNotice::Queue(_)) => true,
+                        Err(Lagged) => desk.deliver(&ticket_id, None).await,
                     },
                 };
                 if !alive {
@@ -238,45 +245,43 @@ struct Desk {
     agent_id: String,
     /// The last sequence delivered per ticket.
     seen: BTreeMap<String, u64>,
-    /// Tickets whose events this desk follows.
-    tracked: BTreeSet<String>,
+    /// Tickets whose events this desk follows, each with its listener.
+    tracked: StreamMap<String, Listener<TicketNotice>>,
     tx: mpsc::Sender<Result<DeskItem, DomainError>>,
 }
 
 impl Desk {
-    /// Handles one notice; false once the stream should end.
-    async fn on(&mut self, notice: Notice) -> bool {
+    /// Handles one notice to the agent; false once the stream should end.
+    async fn on(&mut self, notice: AgentNotice) -> bool {
         match notice {
-            Notice::Event(e) => {
-                let joined_me = matches!(&e.kind, EventKind::AgentJoined { agent_id } if *agent_id == self.agent_id);
-                if joined_me || self.tracked.contains(&e.ticket_id) {
-                    return self.deliver(&e.ticket_id, Some(&e)).await;
-                }
-                true
+            AgentNotice::Joined(e) => {
+                self.track(&e.ticket_id);
+                self.deliver(&e.ticket_id, None).await
             }
-            Notice::Offered {
-                agent_id, offer_id, ..
-            } if agent_id == self.agent_id => self.offer(&offer_id).await,
-            Notice::Withdrawn {
-                agent_id,
-                offer_id,
-                reason,
-            } if agent_id == self.agent_id => {
+            AgentNotice::Offered { offer_id, .. } => self.offer(&offer_id).await,
+            AgentNotice::Withdrawn { offer_id, reason } => {
                 send(&self.tx, DeskItem::Withdrawn { offer_id, reason }).await
             }
-            Notice::AgentChanged { agent_id } if agent_id == self.agent_id => {
-                match self.streams.store.agent(&agent_id).await {
-                    Ok(Some(agent)) => send(&self.tx, DeskItem::Agent(agent)).await,
-                    _ => true,
-                }
-            }
-            _ => true,
+            AgentNotice::Changed => match self.streams.store.agent(&self.agent_id).await {
+                Ok(Some(agent)) => send(&self.tx, DeskItem::Agent(agent)).await,
+                _ => true,
+            },
         }
+    }
+
+    /// Follows a ticket's notices; says whether it was new.
+    fn track(&mut self, ticket_id: &str) -> bool {
+        if self.tracked.contains_key(ticket_id) {
+            return false;
+        }
+        let listener = self.streams.dispatcher.hub().listen_ticket(ticket_id);
+        self.tracked.insert(ticket_id.to_owned(), listener);
+        true
     }
 
     /// Catches every tracked ticket up from the store and re-sends the open offer.
     async fn resync(&mut self) -> bool {
-        for ticket_id in self.tracked.clone() {
+        for ticket_id in self.tracked.keys().cloned().collect::<Vec<_>>() {
             if !self.deliver(&ticket_id, None).await {
                 return false;
             }
@@ -288,28 +293,35 @@ impl Desk {
     }
 
     /// Sends the ticket's events after what this desk saw, following joins and leaves.
-    async fn deliver(&mut self, ticket_id: &str, live: Option<&TicketEvent>) -> bool {
-        let last = self.seen.entry(ticket_id.to_owned()).or_insert(0);
-        let store = self.streams.store.as_ref();
-        let events = match catch_up(store, ticket_id, last, live).await {
-            Ok(events) => events,
-            Err(e) => return self.tx.send(Err(e)).await.is_ok(),
-        };
-        for event in events {
-            match &event.kind {
-                EventKind::AgentJoined { agent_id } if *agent_id == self.agent_id => {
-                    self.tracked.insert(ticket_id.to_owned());
+    /// A ticket joined in the middle is read once more after its listener is set, so no
+    /// event falls between the store read and the listening.
+    async fn deliver(&mut self, ticket_id: &str, mut live: Option<&TicketEvent>) -> bool {
+        loop {
+            let last = self.seen.entry(ticket_id.to_owned()).or_insert(0);
+            let store = self.streams.store.as_ref();
+            let events = match catch_up(store, ticket_id, last, live.take()).await {
+                Ok(events) => events,
+                Err(e) => return self.tx.send(Err(e)).await.is_ok(),
+            };
+            let mut joined = false;
+            for event in events {
+                match &event.kind {
+                    EventKind::AgentJoined { agent_id } if *agent_id == self.agent_id => {
+                        joined |= self.track(ticket_id);
+                    }
+                    EventKind::Closed { .. } | EventKind::Transferred { .. } => {
+                        self.tracked.remove(ticket_id);
+                    }
+                    _ => {}
                 }
-                EventKind::Closed { .. } | EventKind::Transferred { .. } => {
-                    self.tracked.remove(ticket_id);
+                if !send(&self.tx, DeskItem::Event(event)).await {
+                    return false;
                 }
-                _ => {}
             }
-            if !send(&self.tx, DeskItem::Event(event)).await {
-                return false;
+            if !joined {
+                return true;
             }
         }
-        true
     }
 
     /// Sends the offer with its ticket and transcript, if it is still open.

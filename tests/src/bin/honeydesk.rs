@@ -47,7 +47,7 @@ struct Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init(cli.log_format);
+    let _logs = telemetry::init(cli.log_format);
     let mut agent = AgentSettings::default();
     agent.server.listen = Some(cli.agent_listen);
     agent.server.jwt_secret = cli.jwt_secret.clone();

@@ -7,6 +7,8 @@
 
 pub mod moves;
 pub mod plan;
+pub mod positions;
+mod settle;
 pub mod state;
 pub mod sweeper;
 pub mod views;
@@ -22,7 +24,7 @@ pub use views::{HandlingWindow, QueueSnapshot};
 
 use super::{
     Agent, DomainError, Presence, Ticket, TicketStatus,
-    hub::{Hub, Notice},
+    hub::{AgentNotice, Hub},
 };
 use crate::store::{Store, Transition};
 
@@ -62,6 +64,8 @@ struct Inner {
     settings: RoutingSettings,
     state: Mutex<Routing>,
     handling: std::sync::Mutex<HandlingWindow>,
+    /// Woken when queues move; the positions publisher waits on it.
+    moved: tokio::sync::Notify,
 }
 
 /// Runs a state change to completion even if the caller goes away (tonic drops handlers
@@ -114,6 +118,7 @@ impl Dispatcher {
                 settings,
                 state: Mutex::new(Routing::new(settings.offer_timeout)),
                 handling: std::sync::Mutex::new(HandlingWindow::default()),
+                moved: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -159,7 +164,9 @@ impl Dispatcher {
             }
         }
         tracing::info!(agents = agents.len(), queued, held, "routing rebuilt");
-        self.route(&mut state).await;
+        let pending = self.route(&mut state);
+        drop(state);
+        self.persist(pending).await;
         Ok(())
     }
 
@@ -167,50 +174,87 @@ impl Dispatcher {
     pub async fn enqueue(&self, ticket: &Ticket) {
         let mut state = self.inner.state.lock().await;
         state.enqueue(waiting_of(ticket, None));
-        self.route(&mut state).await;
-        self.inner.hub.post(Notice::QueuesMoved);
+        let pending = self.route(&mut state);
+        drop(state);
+        self.queues_moved();
+        self.persist(pending).await;
     }
 
-    /// The agent takes the offered ticket: it is theirs once the store says so.
+    /// The agent takes the offered ticket: it is theirs once the store says so. The
+    /// offer is checked under the routing lock, the store's guarded update (only a
+    /// queued ticket can be assigned) runs outside it, and its outcome is applied under
+    /// the lock again, whatever happened meanwhile.
     pub async fn accept(&self, agent_id: &str, offer_id: &str) -> Result<Ticket, DomainError> {
         let (this, agent_id, offer_id) = (self.clone(), agent_id.to_owned(), offer_id.to_owned());
         detached(async move {
-            let mut state = this.inner.state.lock().await;
+            let (offer, mut pending) = {
+                let mut state = this.inner.state.lock().await;
+                let pending = this.expire(&mut state, this.inner.clock.now());
+                let offer = state
+                    .check_offer(&agent_id, &offer_id)
+                    .map_err(|p| offer_error(&offer_id, p))
+                    .cloned();
+                state.begin_accept(&offer_id);
+                (offer, pending)
+            };
+            let offer = match offer {
+                Ok(offer) => offer,
+                Err(e) => {
+                    this.persist(pending).await;
+                    return Err(e);
+                }
+            };
             let now = this.inner.clock.now();
-            this.expire(&mut state, now).await;
-            let offer = state
-                .check_offer(&agent_id, &offer_id)
-                .map_err(|p| offer_error(&offer_id, p))?
-                .clone();
             let assigned = this
                 .inner
                 .store
                 .assign_ticket(&offer.ticket_id, &agent_id, now)
-                .await?;
+                .await;
+            let mut state = this.inner.state.lock().await;
+            // Only the ticket's close can end an offer being accepted.
+            let closed_meanwhile = state.offer(&offer_id).is_none();
             let result = match assigned {
-                Some(Transition {
+                Ok(Some(Transition {
                     ticket,
                     event: Some(event),
-                }) => {
-                    state.accepted(&offer_id, now);
+                })) => {
+                    let lapsed = state.assigned(&offer, now);
+                    pending.absorb(this.announce(lapsed));
                     this.inner.hub.event(event);
                     tracing::info!(ticket = %offer.ticket_id, agent = %agent_id, "offer accepted");
                     Ok(ticket)
                 }
-                other => {
-                    // Closed or taken meanwhile: it no longer waits.
-                    state.remove(&offer.ticket_id);
-                    Err(match other {
-                        Some(t) => DomainError::WrongState(format!(
-                            "ticket {} is {} now and can no longer be accepted",
-                            offer.ticket_id, t.ticket.status
-                        )),
-                        None => DomainError::NotFound(format!("no ticket '{}'", offer.ticket_id)),
-                    })
+                Ok(Some(other)) => {
+                    // Closed, or taken by someone else meanwhile.
+                    let lapsed = state.lost(&offer, Some(&other.ticket));
+                    pending.absorb(this.announce(lapsed));
+                    Err(DomainError::WrongState(format!(
+                        "ticket {} is {} now and can no longer be accepted",
+                        offer.ticket_id, other.ticket.status
+                    )))
+                }
+                Ok(None) => {
+                    pending.absorb(this.announce(state.remove(&offer.ticket_id)));
+                    Err(DomainError::NotFound(format!(
+                        "no ticket '{}'",
+                        offer.ticket_id
+                    )))
+                }
+                Err(e) => {
+                    // The outcome is unknown: the offer lapses as usual, and the store
+                    // (or the next accept) says who holds the ticket.
+                    let lapsed = state.lost(&offer, None);
+                    pending.absorb(this.announce(lapsed));
+                    Err(e.into())
                 }
             };
-            this.route(&mut state).await;
-            this.inner.hub.post(Notice::QueuesMoved);
+            pending.absorb(this.route(&mut state));
+            drop(state);
+            this.queues_moved();
+            this.persist(pending).await;
+            if closed_meanwhile && result.is_ok() {
+                this.recheck_closed(&offer.ticket_id).await;
+            }
             result
         })
         .await
@@ -222,20 +266,27 @@ impl Dispatcher {
         detached(async move {
             let mut state = this.inner.state.lock().await;
             let now = this.inner.clock.now();
-            this.expire(&mut state, now).await;
-            state
+            let mut pending = this.expire(&mut state, now);
+            let checked = state
                 .check_offer(&agent_id, &offer_id)
-                .map_err(|p| offer_error(&offer_id, p))?;
-            let lapsed = state.decline(&offer_id, now);
-            this.settle(&mut state, lapsed).await;
-            tracing::info!(offer = %offer_id, agent = %agent_id, "offer declined");
-            this.route(&mut state).await;
-            Ok(())
+                .map(|_| ())
+                .map_err(|p| offer_error(&offer_id, p));
+            if checked.is_ok() {
+                let lapsed = state.decline(&offer_id, now);
+                pending.absorb(this.announce(lapsed));
+                tracing::info!(offer = %offer_id, agent = %agent_id, "offer declined");
+                pending.absorb(this.route(&mut state));
+            }
+            drop(state);
+            this.persist(pending).await;
+            checked
         })
         .await
     }
 
     /// Records the agent's presence and routes (an agent who leaves loses their offer).
+    /// The store is written first, outside the routing lock; routing then takes the
+    /// stored agent (an older presence arriving late is ignored).
     pub async fn set_presence(
         &self,
         agent_id: &str,
@@ -243,7 +294,6 @@ impl Dispatcher {
     ) -> Result<Agent, DomainError> {
         let (this, agent_id) = (self.clone(), agent_id.to_owned());
         detached(async move {
-            let mut state = this.inner.state.lock().await;
             let now = this.inner.clock.now();
             let agent = this
                 .inner
@@ -255,7 +305,7 @@ impl Dispatcher {
                         "no agent '{agent_id}': ask a supervisor to add you to the roster"
                     ))
                 })?;
-            this.apply_agent(&mut state, &agent).await;
+            this.refresh_agent(&agent).await;
             Ok(agent)
         })
         .await
@@ -264,75 +314,28 @@ impl Dispatcher {
     /// Takes a changed profile (or presence) into account.
     pub async fn refresh_agent(&self, agent: &Agent) {
         let mut state = self.inner.state.lock().await;
-        self.apply_agent(&mut state, agent).await;
-    }
-
-    async fn apply_agent(&self, state: &mut Routing, agent: &Agent) {
         let now = self.inner.clock.now();
-        let lapsed = state.upsert_agent(agent, now);
-        self.settle(state, lapsed).await;
-        self.route(state).await;
-        let agent_id = agent.profile.agent_id.clone();
-        self.inner.hub.post(Notice::AgentChanged { agent_id });
-        self.inner.hub.post(Notice::QueuesMoved);
+        let mut pending = self.announce(state.upsert_agent(agent, now));
+        pending.absorb(self.route(&mut state));
+        drop(state);
+        self.inner
+            .hub
+            .agent(&agent.profile.agent_id, AgentNotice::Changed);
+        self.queues_moved();
+        self.persist(pending).await;
     }
 
-    /// Expires lapsed offers, then makes new ones.
-    async fn route(&self, state: &mut Routing) {
-        let now = self.inner.clock.now();
-        self.expire(state, now).await;
-        for offer in state.plan(now, || uuid::Uuid::now_v7().to_string()) {
-            tracing::info!(ticket = %offer.ticket_id, agent = %offer.agent_id, "ticket offered");
-            self.inner.hub.post(Notice::Offered {
-                agent_id: offer.agent_id,
-                offer_id: offer.offer_id,
-                ticket_id: offer.ticket_id,
-                expires_at: offer.expires_at,
-            });
-        }
-    }
-
-    /// Persists and announces what lapsed offers did. A store failure here is logged: the
-    /// agent stays AWAY in memory and the next presence change is stored again.
-    /// Ends the offers whose time ran out at `now` and tells whoever they concern.
-    async fn expire(&self, state: &mut Routing, now: std::time::SystemTime) {
-        let lapsed = state.expire(now);
-        self.settle(state, lapsed).await;
-    }
-
-    async fn settle(&self, state: &mut Routing, lapsed: Lapsed) {
-        let now = self.inner.clock.now();
-        let hub = &self.inner.hub;
-        for (offer, reason) in lapsed.withdrawn {
-            hub.post(Notice::Withdrawn {
-                agent_id: offer.agent_id,
-                offer_id: offer.offer_id,
-                reason: reason.to_owned(),
-            });
-        }
-        for ticket_id in lapsed.untargeted {
-            if let Err(e) = self.inner.store.clear_target(&ticket_id).await {
-                tracing::error!(ticket = %ticket_id, error = %e, "could not open a transfer to the queue");
-            }
-        }
-        for agent_id in lapsed.now_away {
-            tracing::info!(agent = %agent_id, "agent missed two offers in a row: set away");
-            match self
-                .inner
-                .store
-                .set_presence(&agent_id, Presence::Away, now)
-                .await
-            {
-                Ok(Some(agent)) => {
-                    state.upsert_agent(&agent, now);
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::error!(agent = %agent_id, error = %e, "could not store presence")
-                }
-            }
-            hub.post(Notice::AgentChanged { agent_id });
-            hub.post(Notice::QueuesMoved);
+    /// A ticket closed while its accept was being stored: if the store says it is
+    /// closed, routing lets go of it too (the close found nothing to release).
+    async fn recheck_closed(&self, ticket_id: &str) {
+        if let Ok(Some(t)) = self.inner.store.ticket(ticket_id).await
+            && t.status == TicketStatus::Closed
+        {
+            let mut state = self.inner.state.lock().await;
+            let lapsed = state.release(ticket_id, self.inner.clock.now());
+            let pending = self.announce(lapsed);
+            drop(state);
+            self.persist(pending).await;
         }
     }
 

@@ -3,10 +3,9 @@
 
 use std::time::SystemTime;
 
-use super::{Dispatcher, Routing, detached, waiting_of};
+use super::{Dispatcher, Lapsed, Routing, detached, waiting_of};
 use crate::domain::{
     CloseReason, DomainError, Ticket, TicketStatus,
-    hub::Notice,
     ticket::{limit_chars, require_id},
 };
 
@@ -46,11 +45,14 @@ impl Dispatcher {
             if let Some(agent) = &by_agent {
                 this.check_holder(&state, &ticket_id, agent).await?;
             }
+            let mut pending = Lapsed::default();
             let ticket = this
-                .close_locked(&mut state, &ticket_id, reason, &notice)
-                .await?;
-            this.route(&mut state).await;
-            Ok(ticket)
+                .close_locked(&mut state, &ticket_id, reason, &notice, &mut pending)
+                .await;
+            pending.absorb(this.route(&mut state));
+            drop(state);
+            this.persist(pending).await;
+            ticket
         })
         .await
     }
@@ -61,6 +63,7 @@ impl Dispatcher {
         ticket_id: &str,
         reason: CloseReason,
         notice: &str,
+        pending: &mut Lapsed,
     ) -> Result<Ticket, DomainError> {
         let now = self.inner.clock.now();
         let closed = self
@@ -76,9 +79,9 @@ impl Dispatcher {
                 self.handling().record(&closed.ticket, assigned, now);
             }
             let lapsed = state.release(ticket_id, now);
-            self.settle(state, lapsed).await;
+            pending.absorb(self.announce(lapsed));
             self.inner.hub.event(event);
-            self.inner.hub.post(Notice::QueuesMoved);
+            self.queues_moved();
             tracing::info!(ticket = %ticket_id, reason = %reason, "ticket closed");
         }
         Ok(closed.ticket)
@@ -144,14 +147,16 @@ impl Dispatcher {
                 )));
             }
             let lapsed = state.release(&ticket_id, now);
-            this.settle(&mut state, lapsed).await;
+            let mut pending = this.announce(lapsed);
             state.enqueue(waiting_of(&moved.ticket, to_agent));
             for event in moved.events {
                 this.inner.hub.event(event);
             }
             tracing::info!(ticket = %ticket_id, from = %agent_id, to_skill = %skill, "ticket transferred");
-            this.route(&mut state).await;
-            this.inner.hub.post(Notice::QueuesMoved);
+            pending.absorb(this.route(&mut state));
+            drop(state);
+            this.queues_moved();
+            this.persist(pending).await;
             Ok(moved.ticket)
         })
         .await
@@ -166,18 +171,23 @@ impl Dispatcher {
     pub async fn tick(&self) -> Result<(), DomainError> {
         let mut state = self.inner.state.lock().await;
         let now = self.inner.clock.now();
+        let mut pending = Lapsed::default();
+        let mut result = Ok(());
         for ticket_id in state.idle_chats(now, self.inner.settings.idle_timeout) {
             tracing::info!(ticket = %ticket_id, "closing an idle conversation");
-            self.close_locked(
-                &mut state,
-                &ticket_id,
-                CloseReason::CustomerIdle,
-                IDLE_NOTICE,
-            )
-            .await?;
+            let reason = CloseReason::CustomerIdle;
+            let closed = self
+                .close_locked(&mut state, &ticket_id, reason, IDLE_NOTICE, &mut pending)
+                .await;
+            if let Err(e) = closed {
+                result = Err(e);
+                break;
+            }
         }
-        self.route(&mut state).await;
-        Ok(())
+        pending.absorb(self.route(&mut state));
+        drop(state);
+        self.persist(pending).await;
+        result
     }
 
     /// The ticket, if `agent_id` holds it; otherwise why not (NOT_FOUND, PERMISSION_DENIED,

@@ -6,7 +6,7 @@
 
 use std::{
     cmp::Reverse,
-    collections::{BTreeMap, HashMap, VecDeque},
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
     time::{Duration, SystemTime},
 };
 
@@ -77,15 +77,28 @@ pub struct Lapsed {
     pub untargeted: Vec<String>,
 }
 
+impl Lapsed {
+    /// Adds `other`'s consequences to these.
+    pub fn absorb(&mut self, other: Lapsed) {
+        self.withdrawn.extend(other.withdrawn);
+        self.now_away.extend(other.now_away);
+        self.untargeted.extend(other.untargeted);
+    }
+}
+
 /// The whole routing state.
 #[derive(Debug)]
 pub struct Routing {
     offer_timeout: Duration,
     queue: BTreeMap<QueueKey, Waiting>,
     keys: HashMap<String, QueueKey>,
+    lines: Lines,
     agents: HashMap<String, AgentLoad>,
     offers: HashMap<String, Offer>,
     offered: HashMap<String, String>,
+    /// Offers the agent accepted while the store is being written: they neither expire
+    /// nor end with the agent's presence, only with the ticket.
+    accepting: HashSet<String>,
     /// Agents who declined or missed a ticket, with when they may be offered it again.
     passed: HashMap<String, HashMap<String, SystemTime>>,
     chats: HashMap<String, Chat>,
@@ -103,9 +116,11 @@ impl Routing {
             offer_timeout,
             queue: BTreeMap::new(),
             keys: HashMap::new(),
+            lines: Lines::default(),
             agents: HashMap::new(),
             offers: HashMap::new(),
             offered: HashMap::new(),
+            accepting: HashSet::new(),
             passed: HashMap::new(),
             chats: HashMap::new(),
             finished: HashMap::new(),
@@ -135,6 +150,7 @@ impl Routing {
         let mut lapsed = Lapsed::default();
         if agent.presence != Presence::Available
             && let Some(offer_id) = slot.offer.clone()
+            && !self.accepting.contains(&offer_id)
         {
             self.end_offer(&offer_id, "the agent is not available", &mut lapsed);
         }
@@ -160,6 +176,8 @@ impl Routing {
             waiting.ticket_id.clone(),
         );
         self.keys.insert(waiting.ticket_id.clone(), key.clone());
+        let line = (waiting.entrance, waiting.skill.clone());
+        self.lines.insert(line, key.clone());
         self.queue.insert(key, waiting);
     }
 
@@ -198,6 +216,25 @@ impl Routing {
         self.queue.values()
     }
 
+    /// The ticket's place in its queue: (position from 1, waiting in that queue).
+    pub fn position(&self, ticket_id: &str) -> Option<(u32, u32)> {
+        let key = self.keys.get(ticket_id)?;
+        let me = self.queue.get(key)?;
+        self.lines.position(&(me.entrance, me.skill.clone()), key)
+    }
+
+    /// Every queued ticket with its place: (ticket, position from 1, waiting in its
+    /// queue), queue by queue.
+    pub fn positions(&self) -> impl Iterator<Item = (&Waiting, u32, u32)> {
+        self.lines.iter().flat_map(move |(_, keys)| {
+            let waiting = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+            keys.iter().enumerate().filter_map(move |(i, key)| {
+                let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                Some((self.queue.get(key)?, position, waiting))
+            })
+        })
+    }
+
     /// Takes the ticket out of routing (closed, or about to move): its offer is withdrawn
     /// and its agent's slot freed.
     pub fn remove(&mut self, ticket_id: &str) -> Lapsed {
@@ -205,8 +242,10 @@ impl Routing {
         if let Some(offer_id) = self.offered.get(ticket_id).cloned() {
             self.end_offer(&offer_id, "the customer left", &mut lapsed);
         }
-        if let Some(key) = self.keys.remove(ticket_id) {
-            self.queue.remove(&key);
+        if let Some(key) = self.keys.remove(ticket_id)
+            && let Some(waiting) = self.queue.remove(&key)
+        {
+            self.lines.remove(&(waiting.entrance, waiting.skill), &key);
         }
         self.passed.remove(ticket_id);
         if let Some(chat) = self.chats.remove(ticket_id)
@@ -245,6 +284,9 @@ impl Routing {
 }
 
 mod check;
+mod lines;
 mod offers;
+
+use lines::Lines;
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,36 @@ impl Routing {
                 return Err(format!("ticket {} has two offers", offer.ticket_id));
             }
         }
+        self.check_positions()
+    }
+
+    /// Every waiting ticket's position, as the sorted lines give it, matches a scan of
+    /// the whole queue in service order.
+    fn check_positions(&self) -> Result<(), String> {
+        let mut seen: HashMap<(crate::domain::Entrance, &str), u32> = HashMap::new();
+        let mut expected = Vec::new();
+        for w in self.queue.values() {
+            let n = seen.entry((w.entrance, w.skill.as_str())).or_default();
+            *n += 1;
+            expected.push((w, *n));
+        }
+        for (w, position) in expected {
+            let waiting = seen[&(w.entrance, w.skill.as_str())];
+            let got = self.position(&w.ticket_id);
+            if got != Some((position, waiting)) {
+                return Err(format!(
+                    "ticket {} is at {position} of {waiting} but positions say {got:?}",
+                    w.ticket_id
+                ));
+            }
+        }
+        let listed = self.positions().count();
+        if listed != self.queue.len() {
+            return Err(format!(
+                "{listed} positions listed for {} waiting tickets",
+                self.queue.len()
+            ));
+        }
         Ok(())
     }
 }

@@ -41,18 +41,79 @@ impl Routing {
         }
     }
 
+    /// The agent accepted the offer and the store is about to be written: until
+    /// [`Routing::assigned`] or [`Routing::lost`], it does not expire, and the agent keeps
+    /// it (so gets no other offer) whatever their presence.
+    pub fn begin_accept(&mut self, offer_id: &str) {
+        if self.offers.contains_key(offer_id) {
+            self.accepting.insert(offer_id.to_owned());
+        }
+    }
+
     /// The offer was accepted and made durable: the agent holds the ticket now.
-    pub fn accepted(&mut self, offer_id: &str, now: SystemTime) {
-        let Some(offer) = self.offers.get(offer_id).cloned() else {
-            return;
-        };
-        self.finish(&offer, "it was accepted");
-        self.remove(&offer.ticket_id);
+    pub fn accepted(&mut self, offer_id: &str, now: SystemTime) -> Lapsed {
+        match self.offers.get(offer_id).cloned() {
+            Some(offer) => self.assigned(&offer, now),
+            None => Lapsed::default(),
+        }
+    }
+
+    /// The store assigned the offered ticket to the offer's agent, though routing may
+    /// have moved on while the store was written (the offer expired, the ticket was
+    /// re-offered): whatever offer the ticket has now ends, and the agent holds it.
+    pub fn assigned(&mut self, offer: &Offer, now: SystemTime) -> Lapsed {
+        let mut lapsed = Lapsed::default();
+        if self.offers.contains_key(&offer.offer_id) {
+            self.finish(offer, "it was accepted");
+        }
+        if let Some(other) = self.offered.get(&offer.ticket_id).cloned() {
+            self.end_offer(&other, "another agent took the ticket", &mut lapsed);
+        }
+        lapsed.absorb(self.remove(&offer.ticket_id));
         if let Some(slot) = self.agents.get_mut(&offer.agent_id) {
             slot.missed = 0;
             slot.idle_since = now;
         }
         self.hold(&offer.ticket_id, &offer.agent_id, now);
+        // Offered another ticket meanwhile but full now: that offer cannot be taken.
+        if let Some(slot) = self.agents.get(&offer.agent_id)
+            && slot.active.len() >= slot.agent.profile.capacity as usize
+            && let Some(open) = slot.offer.clone()
+        {
+            self.end_offer(&open, "the agent is at capacity", &mut lapsed);
+        }
+        lapsed
+    }
+
+    /// The store refused to assign the offered ticket: it is closed, or someone else
+    /// holds it. Routing follows the store.
+    /// Without `stored` (the store did not answer) the offer just ends.
+    pub fn lost(&mut self, offer: &Offer, stored: Option<&crate::domain::Ticket>) -> Lapsed {
+        let mut lapsed = Lapsed::default();
+        self.end_offer(
+            &offer.offer_id,
+            "the ticket was taken or closed",
+            &mut lapsed,
+        );
+        let Some(stored) = stored else {
+            return lapsed;
+        };
+        match (&stored.status, &stored.agent) {
+            (crate::domain::TicketStatus::WithAgent, Some(holder))
+                if self
+                    .chat(&offer.ticket_id)
+                    .is_none_or(|c| c.agent_id != holder.agent_id) =>
+            {
+                let since = stored.assigned_at.unwrap_or(stored.created_at);
+                lapsed.absorb(self.remove(&offer.ticket_id));
+                self.hold(&offer.ticket_id, &holder.agent_id, since);
+            }
+            (crate::domain::TicketStatus::Closed, _) => {
+                lapsed.absorb(self.remove(&offer.ticket_id));
+            }
+            _ => {}
+        }
+        lapsed
     }
 
     /// The agent declined: the ticket goes to someone else (the agent may be offered it
@@ -76,7 +137,7 @@ impl Routing {
         let due: Vec<Offer> = self
             .offers
             .values()
-            .filter(|o| o.expires_at <= now)
+            .filter(|o| o.expires_at <= now && !self.accepting.contains(&o.offer_id))
             .cloned()
             .collect();
         for offer in due {
@@ -161,22 +222,6 @@ impl Routing {
         made
     }
 
-    /// The ticket's place in its queue: (position from 1, waiting in that queue).
-    pub fn position(&self, ticket_id: &str) -> Option<(u32, u32)> {
-        let me = self.waiting(ticket_id)?;
-        let mut position = 0;
-        let mut waiting = 0;
-        for w in self.queue.values() {
-            if w.entrance == me.entrance && w.skill == me.skill {
-                waiting += 1;
-                if w.ticket_id == me.ticket_id {
-                    position = waiting;
-                }
-            }
-        }
-        Some((position, waiting))
-    }
-
     fn pass(&mut self, offer: &Offer, now: SystemTime, lapsed: &mut Lapsed) {
         self.passed
             .entry(offer.ticket_id.clone())
@@ -201,6 +246,7 @@ impl Routing {
 
     fn finish(&mut self, offer: &Offer, why: &'static str) {
         self.offers.remove(&offer.offer_id);
+        self.accepting.remove(&offer.offer_id);
         self.offered.remove(&offer.ticket_id);
         if let Some(slot) = self.agents.get_mut(&offer.agent_id)
             && slot.offer.as_deref() == Some(offer.offer_id.as_str())

@@ -1,0 +1,78 @@
+//! Making and ending offers, and what follows from it. Everything that needs the routing
+//! lock here is synchronous (decide, announce to the streams concerned); the store writes
+//! that follow (an agent set AWAY after missed offers, a named transfer opened to the
+//! whole queue) are returned as pending and written after the lock is released, so no
+//! routing decision ever waits on a database round trip.
+
+use std::time::SystemTime;
+
+use super::{Dispatcher, Lapsed, Routing};
+use crate::domain::{Presence, hub::AgentNotice};
+
+impl Dispatcher {
+    /// Expires lapsed offers, then makes new ones; returns the store writes that follow.
+    pub(super) fn route(&self, state: &mut Routing) -> Lapsed {
+        let now = self.inner.clock.now();
+        let pending = self.expire(state, now);
+        for offer in state.plan(now, || uuid::Uuid::now_v7().to_string()) {
+            tracing::info!(ticket = %offer.ticket_id, agent = %offer.agent_id, "ticket offered");
+            self.inner.hub.agent(
+                &offer.agent_id,
+                AgentNotice::Offered {
+                    offer_id: offer.offer_id,
+                    ticket_id: offer.ticket_id,
+                    expires_at: offer.expires_at,
+                },
+            );
+        }
+        pending
+    }
+
+    /// Ends the offers whose time ran out at `now` and tells whoever they concern;
+    /// returns the store writes that follow.
+    pub(super) fn expire(&self, state: &mut Routing, now: SystemTime) -> Lapsed {
+        let lapsed = state.expire(now);
+        self.announce(lapsed)
+    }
+
+    /// Tells agents about their ended offers; returns what is left to store (and to tell
+    /// once stored).
+    pub(super) fn announce(&self, mut lapsed: Lapsed) -> Lapsed {
+        let hub = &self.inner.hub;
+        for (offer, reason) in lapsed.withdrawn.drain(..) {
+            hub.agent(
+                &offer.agent_id,
+                AgentNotice::Withdrawn {
+                    offer_id: offer.offer_id,
+                    reason: reason.to_owned(),
+                },
+            );
+        }
+        for agent_id in &lapsed.now_away {
+            tracing::info!(agent = %agent_id, "agent missed two offers in a row: set away");
+        }
+        if !lapsed.now_away.is_empty() {
+            self.queues_moved();
+        }
+        lapsed
+    }
+
+    /// Stores what lapsed offers did; call without the routing lock. A failure is logged:
+    /// routing already acts on it in memory, and the next change is stored again.
+    pub(super) async fn persist(&self, pending: Lapsed) {
+        let store = &self.inner.store;
+        for ticket_id in pending.untargeted {
+            if let Err(e) = store.clear_target(&ticket_id).await {
+                tracing::error!(ticket = %ticket_id, error = %e, "could not open a transfer to the queue");
+            }
+        }
+        let now = self.inner.clock.now();
+        for agent_id in pending.now_away {
+            if let Err(e) = store.set_presence(&agent_id, Presence::Away, now).await {
+                tracing::error!(agent = %agent_id, error = %e, "could not store presence");
+            }
+            // Told once stored: the desk reads the agent back from the store.
+            self.inner.hub.agent(&agent_id, AgentNotice::Changed);
+        }
+    }
+}
