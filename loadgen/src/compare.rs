@@ -152,6 +152,7 @@ pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyh
     }
 
     let context = report::Context {
+        title: "loadgen compare".to_owned(),
         pinning: pinning.describe(),
         timing: format!(
             "{:?} warm-up, then {:?} measured",

@@ -2,10 +2,13 @@
 //! for D seconds after a warm-up) reporting req/s, p50/p99/p999 and every non-OK result
 //! by code, against a bare tonic echo server (the anchor) and the honeydesk services.
 //! `loadgen compare` runs them all back to back on pinned cores and prints the ratios.
+//! Pinned, loadgen runs a single-threaded tokio runtime (the cheapest client on one
+//! core); `LOADGEN_MULTI_THREAD=1` forces the multi-threaded one for comparison.
 
 mod auth;
 mod cli;
 mod compare;
+mod cpu;
 mod launch;
 mod modes;
 mod report;
@@ -38,7 +41,17 @@ fn main() -> anyhow::Result<()> {
     if let Some(code) = spawn::pin_self(&pinning)? {
         std::process::exit(code);
     }
-    tokio::runtime::Runtime::new()?.block_on(run(cli, pinning))
+    // Pinned to one core, a single-threaded runtime is the cheapest client there is;
+    // unpinned, the load may use every core.
+    let runtime =
+        if pinning.load_core.is_some() && std::env::var_os("LOADGEN_MULTI_THREAD").is_none() {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+        } else {
+            tokio::runtime::Runtime::new()?
+        };
+    runtime.block_on(run(cli, pinning))
 }
 
 async fn run(cli: Cli, pinning: Pinning) -> anyhow::Result<()> {
@@ -91,7 +104,12 @@ async fn run(cli: Cli, pinning: Pinning) -> anyhow::Result<()> {
         } => {
             let (urls, running) = servers.start(&pinning, None).await?;
             let plan = handoff::HandoffPlan { prefill, watchers };
-            let path = format!("handoff, {prefill} waiting, {watchers} watching");
+            let store = if servers.postgres.is_some() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            };
+            let path = format!("handoff {store}, {prefill} waiting, {watchers} watching");
             let result = handoff::run(&urls.bot_url, &tokens, &load.spec(), &plan, &path).await;
             (result, running)
         }
@@ -143,8 +161,9 @@ fn finish(
     }
     eprintln!("{}", summary.line());
     let context = report::Context {
+        title: format!("loadgen {}", summary.path),
         pinning: pinning.describe(),
-        timing: "as given".to_owned(),
+        timing: format!("{:?} measured after the warm-up", summary.window),
     };
     println!("{}", report::render(&[Row::Done(summary)], &context));
     Ok(())

@@ -25,6 +25,8 @@ pub enum Row {
 /// How and where the rows were measured.
 #[derive(Clone, Debug)]
 pub struct Context {
+    /// e.g. "loadgen compare".
+    pub title: String,
     /// e.g. "servers pinned to core 0, load to core 1".
     pub pinning: String,
     /// e.g. "2 s warm-up, then 10 s measured".
@@ -34,7 +36,7 @@ pub struct Context {
 /// The whole report.
 pub fn render(rows: &[Row], context: &Context) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### loadgen compare — {}", now_utc());
+    let _ = writeln!(out, "### {} — {}", context.title, now_utc());
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -48,7 +50,9 @@ pub fn render(rows: &[Row], context: &Context) -> String {
     let _ = writeln!(
         out,
         "req/s counts OK answers only (hand-offs/s for handoff, messages delivered/s for relay); \
-         ratios: 1×1 rows against echo 1×1, all others against echo 10×10."
+         ratios: 1×1 rows against echo 1×1, all others against echo 10×10; CPU: cores busy \
+         in the window, servers / loadgen (a loadgen near 100% means the load, not the \
+         server, was the limit)."
     );
     let _ = writeln!(out);
     out.push_str(&table(rows));
@@ -65,8 +69,8 @@ pub fn render(rows: &[Row], context: &Context) -> String {
 /// The markdown table alone.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| path | config | req/s | p50 | p99 | p999 | non-OK | req/s vs echo | p99 vs echo |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|\n",
+        "| path | config | req/s | p50 | p99 | p999 | non-OK | req/s vs echo | p99 vs echo | CPU server / load |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for row in rows {
         match row {
@@ -88,9 +92,12 @@ pub fn table(rows: &[Row]) -> String {
                     }
                     _ => "—".to_owned(),
                 };
+                let cpu = s.cpu.map_or("—".to_owned(), |c| {
+                    format!("{:.0}% / {:.0}%", c.servers * 100.0, c.load * 100.0)
+                });
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} | {} | {rate_ratio} | {p99_ratio} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {rate_ratio} | {p99_ratio} | {cpu} |",
                     s.path,
                     s.config,
                     thousands(s.rate()),
@@ -101,7 +108,7 @@ pub fn table(rows: &[Row]) -> String {
                 );
             }
             Row::Failed { path, config, .. } => {
-                let _ = writeln!(out, "| {path} | {config} | failed | | | | | | |");
+                let _ = writeln!(out, "| {path} | {config} | failed | | | | | | | |");
             }
         }
     }
@@ -216,6 +223,7 @@ mod tests {
             window: Duration::from_secs(1),
             tally,
             notes: vec![],
+            cpu: None,
         }
     }
 
@@ -250,8 +258,16 @@ mod tests {
             "{}",
             lines[2]
         );
-        assert!(lines[4].ends_with("| 0 | 0.50× | 2.0× |"), "{}", lines[4]);
-        assert!(lines[5].ends_with("| 1 | 0.20× | 44.0× |"), "{}", lines[5]);
+        assert!(
+            lines[4].ends_with("| 0 | 0.50× | 2.0× | — |"),
+            "{}",
+            lines[4]
+        );
+        assert!(
+            lines[5].ends_with("| 1 | 0.20× | 44.0× | — |"),
+            "{}",
+            lines[5]
+        );
         assert!(lines[6].contains("failed"));
         let notes = notes(&rows);
         assert!(

@@ -10,7 +10,10 @@ use anyhow::Context;
 use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::stats::{Failure, Summary, Tally};
+use crate::{
+    cpu::{CpuUse, Sample},
+    stats::{Failure, Summary, Tally},
+};
 
 /// The shape and length of a run.
 #[derive(Clone, Debug)]
@@ -88,24 +91,27 @@ pub async fn run<W: Workload>(
             streams.push(workload.open(c * spec.streams.max(1) + s, channel.clone()));
         }
     }
-    let tally = drive(streams, spec.warmup, spec.duration).await?;
+    let (tally, cpu) = drive(streams, spec.warmup, spec.duration).await?;
     Ok(Summary {
         path: path.to_owned(),
         config: spec.config(),
         window: spec.duration,
         tally,
         notes: Vec::new(),
+        cpu,
     })
 }
 
-/// Runs every stream in its own task for `warmup + duration` and merges their tallies.
+/// Runs every stream in its own task for `warmup + duration` and merges their tallies;
+/// also says how much CPU the servers and loadgen used in the window.
 pub async fn drive<S: StreamWork>(
     streams: Vec<S>,
     warmup: Duration,
     duration: Duration,
-) -> anyhow::Result<Tally> {
+) -> anyhow::Result<(Tally, Option<CpuUse>)> {
     let from = Instant::now() + warmup;
     let until = from + duration;
+    let cpu = tokio::spawn(cpu_between(from, until));
     let tasks: Vec<_> = streams
         .into_iter()
         .map(|stream| tokio::spawn(stream_loop(stream, from, until)))
@@ -114,7 +120,15 @@ pub async fn drive<S: StreamWork>(
     for task in tasks {
         total.merge(&task.await.context("a load task panicked")?);
     }
-    Ok(total)
+    Ok((total, cpu.await.ok().flatten()))
+}
+
+/// CPU used by the servers and loadgen between two instants (sleeps until the second).
+pub async fn cpu_between(from: Instant, until: Instant) -> Option<CpuUse> {
+    tokio::time::sleep_until(from).await;
+    let start = Sample::now();
+    tokio::time::sleep_until(until).await;
+    start.until(&Sample::now())
 }
 
 async fn stream_loop<S: StreamWork>(mut stream: S, from: Instant, until: Instant) -> Tally {

@@ -164,6 +164,7 @@ impl Server {
         let child = command
             .spawn()
             .with_context(|| format!("starting {}", program.display()))?;
+        crate::cpu::watch(child.id());
         Ok(Self {
             name: name.to_owned(),
             child,
@@ -221,6 +222,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        crate::cpu::forget(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

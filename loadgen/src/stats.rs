@@ -191,6 +191,8 @@ pub struct Summary {
     pub tally: Tally,
     /// Extra facts worth printing under the table (prefill time, watcher events…).
     pub notes: Vec<String>,
+    /// CPU the servers and loadgen used during the window, when measured.
+    pub cpu: Option<crate::cpu::CpuUse>,
 }
 
 impl Summary {
@@ -291,6 +293,7 @@ mod tests {
             window: Duration::from_secs(5),
             tally,
             notes: vec![],
+            cpu: None,
         };
         assert!((summary.rate() - 100.0).abs() < 1e-9);
     }

@@ -16,41 +16,27 @@ use std::{
     time::Duration,
 };
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use honeydesk_proto::{
-    agent::v1::{
-        self as apb, agent_desk_service_client::AgentDeskServiceClient,
-        stream_desk_response::Kind as DeskItem, supervisor_service_client::SupervisorServiceClient,
-    },
+    agent::v1::{self as apb, agent_desk_service_client::AgentDeskServiceClient},
     bot::v1::{
         self as bpb, conversation_service_client::ConversationServiceClient,
         session_event::Kind as Event,
     },
 };
-use server_kit::Role;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{
+    desks::staff_desks,
     handoff::{HandoffLoad, Queued, queue_customers},
     phrases::AGENT_LINES,
 };
 use crate::{
     auth::{Bearer, Tokens, authed},
-    runner::{connect, connect_many},
+    runner::{connect_many, cpu_between},
     stats::{Failure, FailureCount, Rpc, Summary, Tally, format_latency},
 };
 
-/// The skills of the default consumer catalogue, all given to every load agent.
-const SKILLS: &[&str] = &[
-    "orders",
-    "logistics",
-    "aftersale",
-    "payments",
-    "account",
-    "invoice",
-    "general",
-    "complaints",
-];
 /// How long stragglers may take after the window.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -69,11 +55,6 @@ pub struct RelayPlan {
     pub duration: Duration,
 }
 
-struct Agent {
-    desk: AgentDeskServiceClient<tonic::transport::Channel>,
-    bearer: Bearer,
-}
-
 /// Runs the relay benchmark.
 pub async fn run(
     bot_url: &str,
@@ -83,7 +64,7 @@ pub async fn run(
 ) -> anyhow::Result<Summary> {
     let setup = Instant::now();
     let owners: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let agents = staff_desks(agent_url, tokens, plan, owners.clone()).await?;
+    let agents = staff_desks(agent_url, tokens, plan.chats, plan.capacity, owners.clone()).await?;
     eprintln!(
         "relay: {} agents at their desks; handing {} customers off…",
         agents.len(),
@@ -146,6 +127,7 @@ pub async fn run(
     let start = Instant::now();
     let window = (start + plan.warmup, start + plan.warmup + plan.duration);
     *from.lock().expect("window") = Some(window);
+    let cpu = tokio::spawn(cpu_between(window.0, window.1));
     let sent = Arc::new(AtomicU64::new(0));
     let sends = Arc::new(Mutex::new(Tally::default()));
     let mut senders = tokio::task::JoinSet::new();
@@ -195,92 +177,8 @@ pub async fn run(
         window: plan.duration,
         tally,
         notes,
+        cpu: cpu.await.ok().flatten(),
     })
-}
-
-/// Creates the agents, signs them in and runs their desks, accepting every offer and
-/// noting which agent owns which ticket in `owners`.
-async fn staff_desks(
-    agent_url: &str,
-    tokens: &Tokens,
-    plan: &RelayPlan,
-    owners: Arc<Mutex<HashMap<String, usize>>>,
-) -> anyhow::Result<Vec<Agent>> {
-    let supervisor_bearer = tokens.bearer("loadgen-supervisor", Role::Supervisor);
-    let mut supervisor = SupervisorServiceClient::new(connect(agent_url).await?);
-    let count = plan.chats.div_ceil(plan.capacity.max(1) as usize);
-    let mut agents = Vec::with_capacity(count);
-    for i in 0..count {
-        let agent_id = format!("{}-a{i}", tokens.run);
-        let profile = apb::Agent {
-            agent_id: agent_id.clone(),
-            work_number: format!("{}-{i}", tokens.run),
-            display_name: format!("压测客服{i}"),
-            skills: SKILLS.iter().map(|s| (*s).to_owned()).collect(),
-            entrances: vec![apb::Entrance::Consumer as i32],
-            capacity: plan.capacity,
-            ..apb::Agent::default()
-        };
-        let request = apb::UpsertAgentRequest {
-            agent: Some(profile),
-        };
-        supervisor
-            .upsert_agent(authed(request, &supervisor_bearer))
-            .await
-            .with_context(|| format!("UpsertAgent {agent_id}"))?;
-        let bearer = tokens.bearer(&agent_id, Role::Agent);
-        let mut desk = AgentDeskServiceClient::new(connect(agent_url).await?);
-        desk.sign_in(authed(apb::SignInRequest {}, &bearer))
-            .await
-            .with_context(|| format!("SignIn {agent_id}"))?;
-        let stream = desk
-            .stream_desk(authed(apb::StreamDeskRequest { resume: vec![] }, &bearer))
-            .await
-            .with_context(|| format!("StreamDesk {agent_id}"))?
-            .into_inner();
-        tokio::spawn(accept_offers(
-            stream,
-            desk.clone(),
-            bearer.clone(),
-            i,
-            owners.clone(),
-        ));
-        agents.push(Agent { desk, bearer });
-    }
-    Ok(agents)
-}
-
-async fn accept_offers(
-    mut stream: tonic::Streaming<apb::StreamDeskResponse>,
-    desk: AgentDeskServiceClient<tonic::transport::Channel>,
-    bearer: Bearer,
-    agent: usize,
-    owners: Arc<Mutex<HashMap<String, usize>>>,
-) {
-    while let Ok(Some(item)) = stream.message().await {
-        let Some(DeskItem::Offer(offer)) = item.kind else {
-            continue;
-        };
-        let (mut desk, bearer, owners) = (desk.clone(), bearer.clone(), owners.clone());
-        tokio::spawn(async move {
-            let request = apb::AcceptOfferRequest {
-                offer_id: offer.offer_id,
-            };
-            match desk.accept_offer(authed(request, &bearer)).await {
-                Ok(answer) => {
-                    if let Some(ticket) = answer.into_inner().ticket {
-                        owners
-                            .lock()
-                            .expect("owners")
-                            .insert(ticket.ticket_id, agent);
-                    }
-                }
-                Err(status) => {
-                    eprintln!("relay: agent {agent} could not accept an offer: {status}")
-                }
-            }
-        });
-    }
 }
 
 /// One chat's agent, writing once a period.

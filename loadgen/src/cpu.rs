@@ -1,0 +1,99 @@
+//! CPU used during a measured window, by the servers (the children loadgen started) and
+//! by loadgen itself, read from `/proc/<pid>/stat`: it tells whether a row was limited
+//! by the server's core or by the load generator's (then the ratio says little).
+
+use std::{
+    sync::{Mutex, OnceLock},
+    time::Instant,
+};
+
+/// Clock ticks per second of `/proc` CPU times (USER_HZ, 100 on Linux).
+const TICKS_PER_SEC: f64 = 100.0;
+
+fn servers() -> &'static Mutex<Vec<u32>> {
+    static SERVERS: OnceLock<Mutex<Vec<u32>>> = OnceLock::new();
+    SERVERS.get_or_init(Mutex::default)
+}
+
+/// Counts `pid` as a server from now on.
+pub fn watch(pid: u32) {
+    servers().lock().expect("server pids").push(pid);
+}
+
+/// Stops counting `pid`.
+pub fn forget(pid: u32) {
+    servers().lock().expect("server pids").retain(|p| *p != pid);
+}
+
+/// CPU used over a window, in cores (1.0 = one core busy the whole time).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CpuUse {
+    /// All watched servers together.
+    pub servers: f64,
+    /// loadgen itself.
+    pub load: f64,
+}
+
+/// CPU times at one instant.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    at: Instant,
+    servers: u64,
+    load: u64,
+}
+
+impl Sample {
+    /// Reads the CPU times now.
+    pub fn now() -> Self {
+        let pids = servers().lock().expect("server pids").clone();
+        Self {
+            at: Instant::now(),
+            servers: pids.iter().filter_map(|p| ticks(&p.to_string())).sum(),
+            load: ticks("self").unwrap_or(0),
+        }
+    }
+
+    /// What was used from `self` to `later`.
+    pub fn until(&self, later: &Sample) -> Option<CpuUse> {
+        let secs = later.at.duration_since(self.at).as_secs_f64();
+        (secs > 0.0).then(|| CpuUse {
+            servers: later.servers.saturating_sub(self.servers) as f64 / TICKS_PER_SEC / secs,
+            load: later.load.saturating_sub(self.load) as f64 / TICKS_PER_SEC / secs,
+        })
+    }
+}
+
+/// utime + stime of a process, in ticks.
+fn ticks(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&stat)
+}
+
+/// utime + stime (fields 14 and 15) of a `/proc/<pid>/stat` line; the command name in
+/// parentheses may hold spaces, so fields are counted after its closing parenthesis.
+fn parse_stat(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_and_system_ticks_are_read_past_a_name_with_spaces() {
+        let line =
+            "4242 (bot service) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1 2 3";
+        assert_eq!(parse_stat(line), Some(300));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn this_process_has_a_stat() {
+        assert!(ticks("self").is_some());
+    }
+}
