@@ -102,7 +102,11 @@ pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyh
             rows.push(
                 row("turn", &spec(c, s).config(), keep, start, |r| async move {
                     let load = TurnLoad::vetted(tokens.clone(), connect(&r.bot_url).await?).await?;
-                    runner::run("turn", &r.bot_url, &spec(c, s), Arc::new(load)).await
+                    let mix = load.mix.clone();
+                    let mut summary =
+                        runner::run("turn", &r.bot_url, &spec(c, s), Arc::new(load)).await?;
+                    summary.notes.push(mix);
+                    Ok(summary)
                 })
                 .await,
             );

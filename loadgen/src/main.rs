@@ -91,7 +91,11 @@ async fn run(cli: Cli, pinning: Pinning) -> anyhow::Result<()> {
             let (urls, running) = servers.start(&pinning, None).await?;
             let result = async {
                 let work = TurnLoad::vetted(tokens.clone(), connect(&urls.bot_url).await?).await?;
-                runner::run("turn", &urls.bot_url, &load.spec(), Arc::new(work)).await
+                let mix = work.mix.clone();
+                let mut summary =
+                    runner::run("turn", &urls.bot_url, &load.spec(), Arc::new(work)).await?;
+                summary.notes.push(mix);
+                Ok(summary)
             }
             .await;
             (result, running)

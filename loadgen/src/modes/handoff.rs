@@ -238,6 +238,10 @@ pub async fn run(
     let before = watchers.events.load(Ordering::Relaxed);
     let load = Arc::new(HandoffLoad::new(tokens.clone(), "h"));
     let mut summary = runner::run(path, bot_url, spec, load).await?;
+    notes.push(format!(
+        "the queue grows during the run: the {} hand-offs of the window (and the warm-up's) stay waiting",
+        summary.tally.successes()
+    ));
     if watchers.count > 0 {
         let during = watchers.events.load(Ordering::Relaxed) - before;
         notes.push(format!(

@@ -29,6 +29,8 @@ pub const TURNS_PER_SESSION: u32 = 50;
 pub struct TurnLoad {
     tokens: Tokens,
     utterances: Arc<Vec<&'static str>>,
+    /// What the utterances were recognised as, e.g. "27 utterances: 20 FAQ, 5 …".
+    pub mix: String,
 }
 
 impl TurnLoad {
@@ -39,6 +41,7 @@ impl TurnLoad {
         let mut client = IntentServiceClient::new(bot);
         let bearer = tokens.bearer("loadgen", Role::Service);
         let mut kept = Vec::new();
+        let mut kinds = std::collections::BTreeMap::<String, usize>::new();
         for text in CONSUMER_TURNS {
             let request = pb::ClassifyRequest {
                 entrance: Entrance::Consumer as i32,
@@ -61,13 +64,25 @@ impl TurnLoad {
                 eprintln!("turn: dropping '{text}': recognised as {name} ({kind:?})");
             } else {
                 kept.push(*text);
+                let kind = if reply.confident {
+                    kind
+                } else {
+                    IntentKind::Fallback
+                };
+                *kinds.entry(format!("{kind:?}")).or_default() += 1;
             }
         }
         if kept.is_empty() {
             bail!("no utterance stays with the robot under this catalogue");
         }
+        let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
         Ok(Self {
             tokens,
+            mix: format!(
+                "{} utterances recognised as {}; a new session every {TURNS_PER_SESSION} turns",
+                kept.len(),
+                kinds.join(", ")
+            ),
             utterances: Arc::new(kept),
         })
     }
