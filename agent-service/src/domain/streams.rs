@@ -111,9 +111,13 @@ impl Streams {
         customer_id: &str,
         after_sequence: u64,
     ) -> Result<ItemStream<WatchItem>, DomainError> {
-        owned_ticket(self.store.as_ref(), ticket_id, customer_id).await?;
         // Listen before reading the store, so nothing falls between the two.
         let mut notices = self.dispatcher.hub().listen_ticket(ticket_id);
+        let ticket = owned_ticket(self.store.as_ref(), ticket_id, customer_id).await?;
+        if ticket.status == TicketStatus::Closed && after_sequence >= ticket.last_sequence {
+            // Everything, the close included, was seen before.
+            return Ok(ReceiverStream::new(mpsc::channel(1).1));
+        }
         let (tx, rx) = mpsc::channel(BUFFER);
         let (this, id) = (self.clone(), ticket_id.to_owned());
         tokio::spawn(async move {
@@ -124,12 +128,6 @@ impl Streams {
             tokio::pin!(draining);
             let mut live: Option<Arc<TicketEvent>> = None;
             let mut refresh = true;
-            if let Ok(Some(t)) = store.ticket(&id).await
-                && t.status == TicketStatus::Closed
-                && last >= t.last_sequence
-            {
-                return; // Everything, the close included, was seen before.
-            }
             loop {
                 if refresh || live.is_some() {
                     let events = match catch_up(store, &id, &mut last, live.as_deref()).await {
