@@ -198,13 +198,14 @@ impl Sender {
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut n = 0u64;
         loop {
-            let at = ticks.tick().await;
-            if at >= self.window.1 {
+            ticks.tick().await;
+            let now = Instant::now();
+            // The reader counts a message by this same instant: [from, until).
+            if now >= self.window.1 {
                 return;
             }
             n += 1;
             let line = AGENT_LINES[(k + n as usize) % AGENT_LINES.len()];
-            let now = Instant::now();
             let marker = (now - self.base).as_nanos();
             let request = apb::SendAgentMessageRequest {
                 ticket_id: self.ticket_id.clone(),
