@@ -48,6 +48,9 @@ pub struct ComparePlan {
 
 /// Runs the rows and prints the report.
 pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyhow::Result<()> {
+    for warning in crate::freshness::stale_binaries() {
+        eprintln!("warning: {warning}");
+    }
     let spec = |c: usize, s: usize| LoadSpec {
         connections: c,
         streams: s,
@@ -129,12 +132,17 @@ pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyh
             let start = Running::project(pinning, store, None);
             let handoff = HandoffPlan { prefill, watchers };
             let path_ref = path.as_str();
-            rows.push(
-                row(&path, &spec(8, 8).config(), keep, start, |r| async move {
-                    handoff::run(&r.bot_url, tokens, &spec(8, 8), &handoff, path_ref).await
-                })
-                .await,
-            );
+            let mut done = row(&path, &spec(8, 8).config(), keep, start, |r| async move {
+                handoff::run(&r.bot_url, tokens, &spec(8, 8), &handoff, path_ref).await
+            })
+            .await;
+            if let (Row::Done(summary), Store::Postgres(_)) = (&mut done, store) {
+                summary.notes.push(
+                    "PostgreSQL itself is a system service: not pinned, it runs on either core"
+                        .into(),
+                );
+            }
+            rows.push(done);
         }
     }
     if wants("relay") {
@@ -157,6 +165,7 @@ pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyh
 
     let context = report::Context {
         title: "loadgen compare".to_owned(),
+        warnings: crate::freshness::stale_binaries(),
         pinning: pinning.describe(),
         timing: format!(
             "{:?} warm-up, then {:?} measured",

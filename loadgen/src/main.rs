@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod compare;
 mod cpu;
+mod freshness;
 mod launch;
 mod modes;
 mod report;
@@ -146,6 +147,12 @@ fn finish(
     keep: bool,
     pinning: &Pinning,
 ) -> anyhow::Result<()> {
+    let started_here = running.is_some();
+    if started_here {
+        for warning in freshness::stale_binaries() {
+            eprintln!("warning: {warning}");
+        }
+    }
     let mut summary = match summary {
         Ok(s) => s,
         Err(e) => {
@@ -165,6 +172,11 @@ fn finish(
     }
     eprintln!("{}", summary.line());
     let context = report::Context {
+        warnings: if started_here {
+            freshness::stale_binaries()
+        } else {
+            Vec::new()
+        },
         title: format!("loadgen {}", summary.path),
         pinning: pinning.describe(),
         timing: format!("{:?} measured after the warm-up", summary.window),

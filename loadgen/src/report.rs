@@ -31,6 +31,8 @@ pub struct Context {
     pub pinning: String,
     /// e.g. "2 s warm-up, then 10 s measured".
     pub timing: String,
+    /// Printed in bold under the header (e.g. stale binaries).
+    pub warnings: Vec<String>,
 }
 
 /// The whole report.
@@ -54,6 +56,9 @@ pub fn render(rows: &[Row], context: &Context) -> String {
          in the window, servers / loadgen (a loadgen near 100% means the load, not the \
          server, was the limit)."
     );
+    for warning in &context.warnings {
+        let _ = writeln!(out, "\n**warning: {warning}**");
+    }
     let _ = writeln!(out);
     out.push_str(&table(rows));
     let notes = notes(rows);
