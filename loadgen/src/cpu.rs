@@ -1,6 +1,7 @@
-//! CPU used during a measured window, by the servers (the children loadgen started) and
-//! by loadgen itself, read from `/proc/<pid>/stat`: it tells whether a row was limited
-//! by the server's core or by the load generator's (then the ratio says little).
+//! CPU used during a measured window, by the servers (the children loadgen started), by
+//! loadgen itself (`/proc/<pid>/stat`) and by everything else on the machine
+//! (`/proc/stat` less those): it tells whether a row was limited by the server's core
+//! or by the load generator's, and whether other work disturbed it.
 
 use std::{
     sync::{Mutex, OnceLock},
@@ -32,6 +33,8 @@ pub struct CpuUse {
     pub servers: f64,
     /// loadgen itself.
     pub load: f64,
+    /// Every other process on the machine (PostgreSQL, builds, other benchmarks).
+    pub others: f64,
 }
 
 /// CPU times at one instant.
@@ -40,6 +43,7 @@ pub struct Sample {
     at: Instant,
     servers: u64,
     load: u64,
+    machine: u64,
 }
 
 impl Sample {
@@ -50,17 +54,41 @@ impl Sample {
             at: Instant::now(),
             servers: pids.iter().filter_map(|p| ticks(&p.to_string())).sum(),
             load: ticks("self").unwrap_or(0),
+            machine: std::fs::read_to_string("/proc/stat")
+                .ok()
+                .and_then(|s| machine_busy(&s))
+                .unwrap_or(0),
         }
     }
 
     /// What was used from `self` to `later`.
     pub fn until(&self, later: &Sample) -> Option<CpuUse> {
         let secs = later.at.duration_since(self.at).as_secs_f64();
-        (secs > 0.0).then(|| CpuUse {
-            servers: later.servers.saturating_sub(self.servers) as f64 / TICKS_PER_SEC / secs,
-            load: later.load.saturating_sub(self.load) as f64 / TICKS_PER_SEC / secs,
+        let cores = |a: u64, b: u64| b.saturating_sub(a) as f64 / TICKS_PER_SEC / secs;
+        (secs > 0.0).then(|| {
+            let servers = cores(self.servers, later.servers);
+            let load = cores(self.load, later.load);
+            let machine = cores(self.machine, later.machine);
+            CpuUse {
+                servers,
+                load,
+                others: (machine - servers - load).max(0.0),
+            }
         })
     }
+}
+
+/// Busy ticks of all cores together, from the `cpu` line of `/proc/stat`: user, nice,
+/// system, irq, softirq and steal (not idle, not iowait).
+fn machine_busy(stat: &str) -> Option<u64> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let at = |i: usize| fields.get(i).copied().unwrap_or(0);
+    Some(at(0) + at(1) + at(2) + at(5) + at(6) + at(7))
 }
 
 /// utime + stime of a process, in ticks.
@@ -90,6 +118,12 @@ mod tests {
             "4242 (bot service) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1 2 3";
         assert_eq!(parse_stat(line), Some(300));
         assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn machine_busy_time_leaves_idle_and_iowait_out() {
+        let stat = "cpu  100 1 20 5000 7 3 2 4 0 0\ncpu0 50 0 10 2500 3 1 1 2 0 0\n";
+        assert_eq!(machine_busy(stat), Some(100 + 1 + 20 + 3 + 2 + 4));
     }
 
     #[test]

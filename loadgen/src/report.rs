@@ -22,6 +22,9 @@ pub enum Row {
     },
 }
 
+/// CPU (in cores) that other processes may use during a row before it is called disturbed.
+const DISTURBED: f64 = 0.25;
+
 /// How and where the rows were measured.
 #[derive(Clone, Debug)]
 pub struct Context {
@@ -53,10 +56,28 @@ pub fn render(rows: &[Row], context: &Context) -> String {
         out,
         "req/s counts OK answers only (hand-offs/s for handoff, messages delivered/s for relay); \
          ratios: 1×1 rows against echo 1×1, all others against echo 10×10; CPU: cores busy \
-         in the window, servers / loadgen (a loadgen near 100% means the load, not the \
-         server, was the limit)."
+         in the window, servers / loadgen / all other processes (a loadgen near 100% means \
+         the load, not the server, was the limit; a busy 'other' means the row was \
+         disturbed)."
     );
-    for warning in &context.warnings {
+    let disturbed: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Done(s) if s.cpu.is_some_and(|c| c.others > DISTURBED) => {
+                Some(format!("{} {}", s.path, s.config))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut warnings = context.warnings.clone();
+    if !disturbed.is_empty() {
+        warnings.push(format!(
+            "other processes used more than {:.0}% of a core during: {} — those figures (and ratios against them) are disturbed; rerun on a quiet machine",
+            DISTURBED * 100.0,
+            disturbed.join("; ")
+        ));
+    }
+    for warning in &warnings {
         let _ = writeln!(out, "\n**warning: {warning}**");
     }
     let _ = writeln!(out);
@@ -74,7 +95,7 @@ pub fn render(rows: &[Row], context: &Context) -> String {
 /// The markdown table alone.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| path | config | req/s | p50 | p99 | p999 | non-OK | req/s vs echo | p99 vs echo | CPU server / load |\n\
+        "| path | config | req/s | p50 | p99 | p999 | non-OK | req/s vs echo | p99 vs echo | CPU server / load / other |\n\
          |---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for row in rows {
@@ -98,7 +119,12 @@ pub fn table(rows: &[Row]) -> String {
                     _ => "—".to_owned(),
                 };
                 let cpu = s.cpu.map_or("—".to_owned(), |c| {
-                    format!("{:.0}% / {:.0}%", c.servers * 100.0, c.load * 100.0)
+                    format!(
+                        "{:.0}% / {:.0}% / {:.0}%",
+                        c.servers * 100.0,
+                        c.load * 100.0,
+                        c.others * 100.0
+                    )
                 });
                 let _ = writeln!(
                     out,
