@@ -29,18 +29,21 @@ pub fn forget(pid: u32) {
 /// CPU used over a window, in cores (1.0 = one core busy the whole time).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CpuUse {
-    /// All watched servers together.
-    pub servers: f64,
+    /// All servers loadgen started, together; `None` when it started none (the servers
+    /// are someone else's, and counted in neither column).
+    pub servers: Option<f64>,
     /// loadgen itself.
     pub load: f64,
-    /// Every other process on the machine (PostgreSQL, builds, other benchmarks).
-    pub others: f64,
+    /// Every other process on the machine (PostgreSQL, builds, other benchmarks);
+    /// `None` when the servers are not loadgen's own (they would be in here).
+    pub others: Option<f64>,
 }
 
 /// CPU times at one instant.
 #[derive(Clone, Debug)]
 pub struct Sample {
     at: Instant,
+    watched: bool,
     servers: u64,
     load: u64,
     machine: u64,
@@ -52,6 +55,7 @@ impl Sample {
         let pids = servers().lock().expect("server pids").clone();
         Self {
             at: Instant::now(),
+            watched: !pids.is_empty(),
             servers: pids.iter().filter_map(|p| ticks(&p.to_string())).sum(),
             load: ticks("self").unwrap_or(0),
             machine: std::fs::read_to_string("/proc/stat")
@@ -69,10 +73,11 @@ impl Sample {
             let servers = cores(self.servers, later.servers);
             let load = cores(self.load, later.load);
             let machine = cores(self.machine, later.machine);
+            let watched = self.watched && later.watched;
             CpuUse {
-                servers,
+                servers: watched.then_some(servers),
                 load,
-                others: (machine - servers - load).max(0.0),
+                others: watched.then_some((machine - servers - load).max(0.0)),
             }
         })
     }

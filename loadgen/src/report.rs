@@ -63,7 +63,7 @@ pub fn render(rows: &[Row], context: &Context) -> String {
     let disturbed: Vec<String> = rows
         .iter()
         .filter_map(|r| match r {
-            Row::Done(s) if s.cpu.is_some_and(|c| c.others > DISTURBED) => {
+            Row::Done(s) if s.cpu.and_then(|c| c.others).is_some_and(|o| o > DISTURBED) => {
                 Some(format!("{} {}", s.path, s.config))
             }
             _ => None,
@@ -119,11 +119,13 @@ pub fn table(rows: &[Row]) -> String {
                     _ => "—".to_owned(),
                 };
                 let cpu = s.cpu.map_or("—".to_owned(), |c| {
+                    let percent =
+                        |v: Option<f64>| v.map_or("?".to_owned(), |v| format!("{:.0}%", v * 100.0));
                     format!(
-                        "{:.0}% / {:.0}% / {:.0}%",
-                        c.servers * 100.0,
+                        "{} / {:.0}% / {}",
+                        percent(c.servers),
                         c.load * 100.0,
-                        c.others * 100.0
+                        percent(c.others)
                     )
                 });
                 let _ = writeln!(
