@@ -23,7 +23,7 @@ pub struct Cli {
     #[command(flatten)]
     pub pin: PinArgs,
     /// The HS256 secret the services check tokens with.
-    #[arg(long, global = true, env = "HONEYDESK_JWT_SECRET", default_value = DEV_JWT_SECRET, hide_default_value = true)]
+    #[arg(long, global = true, env = "HONEYDESK_JWT_SECRET", default_value = DEV_JWT_SECRET, hide_default_value = true, hide_env_values = true)]
     pub jwt_secret: String,
     /// Keep the servers' logs and data (a temporary directory) even when all went well.
     #[arg(long, global = true)]
@@ -152,7 +152,8 @@ pub struct ServersArgs {
     /// The running agent-service that goes with --bot (relay needs it).
     #[arg(long, requires = "bot")]
     pub agent: Option<String>,
-    /// Start agent-service on this PostgreSQL server (database honeydesk_loadgen, reset).
+    /// Start agent-service on this PostgreSQL server, in its database honeydesk_loadgen
+    /// (dropped and recreated; no other database is touched).
     #[arg(long, conflicts_with = "bot")]
     pub postgres: Option<String>,
 }
@@ -170,7 +171,8 @@ pub struct CompareArgs {
     /// relay. The echo anchor always runs.
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(SELECTABLE))]
     pub only: Vec<String>,
-    /// PostgreSQL server for the handoff-pg rows.
+    /// PostgreSQL server for the handoff-pg rows: its database honeydesk_loadgen is
+    /// dropped and recreated for each row; no other database is touched.
     #[arg(long, env = "HONEYDESK_TEST_POSTGRES_URL")]
     pub postgres: Option<String>,
     /// Waiting tickets in the second hand-off row.
