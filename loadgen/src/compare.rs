@@ -138,7 +138,7 @@ pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyh
             .await;
             if let (Row::Done(summary), Store::Postgres(_)) = (&mut done, store) {
                 summary.notes.push(
-                    "PostgreSQL itself is a system service: not pinned, it runs on either core"
+                    "PostgreSQL is a system service, not pinned: it runs on either core; its processes count in the server CPU"
                         .into(),
                 );
             }

@@ -21,6 +21,29 @@ pub fn watch(pid: u32) {
     servers().lock().expect("server pids").push(pid);
 }
 
+/// Counts the local PostgreSQL server's processes (named `postgres`) with the servers
+/// while `on`: when agent-service stores in PostgreSQL, it is part of what is measured.
+pub fn count_postgres(on: bool) {
+    POSTGRES.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+static POSTGRES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Processes named `postgres` (the server and its backends), by pid.
+fn postgres_pids() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .collect()
+}
+
 /// Stops counting `pid`.
 pub fn forget(pid: u32) {
     servers().lock().expect("server pids").retain(|p| *p != pid);
@@ -52,7 +75,10 @@ pub struct Sample {
 impl Sample {
     /// Reads the CPU times now.
     pub fn now() -> Self {
-        let pids = servers().lock().expect("server pids").clone();
+        let mut pids = servers().lock().expect("server pids").clone();
+        if POSTGRES.load(std::sync::atomic::Ordering::Relaxed) && !pids.is_empty() {
+            pids.extend(postgres_pids());
+        }
         Self {
             at: Instant::now(),
             watched: !pids.is_empty(),

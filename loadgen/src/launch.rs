@@ -99,6 +99,7 @@ impl Running {
             Store::Sqlite => format!("sqlite://{}", dir.path().join("agent.db").display()),
             Store::Postgres(admin) => reset_postgres(admin).await?,
         };
+        crate::cpu::count_postgres(matches!(store, Store::Postgres(_)));
         let (agent_addr, bot_addr) = (free_addr()?, free_addr()?);
         let mut agent_args: Vec<OsString> = vec![
             "--listen".into(),
