@@ -165,6 +165,30 @@ pub async fn run(
         );
     }
     tally.failures.extend(sends.failures.clone());
+    let short = [
+        (
+            plan.chats.saturating_sub(customers.len()),
+            "set-up hand-off failed",
+            "see the set-up note",
+        ),
+        (
+            customers.len().saturating_sub(chats.len()),
+            "set-up no agent",
+            "queued, but no agent had accepted it when the window began",
+        ),
+    ];
+    for (count, label, why) in short {
+        if count > 0 {
+            let first = why.to_owned();
+            tally.failures.insert(
+                label.to_owned(),
+                FailureCount {
+                    count: count as u64,
+                    first,
+                },
+            );
+        }
+    }
     notes.push(format!(
         "delivered {} of {sent} agent messages sent in the window; SendAgentMessage itself p50 {} p99 {}",
         tally.successes(),
