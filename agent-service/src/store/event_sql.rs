@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use super::{
     StoreError,
+    rows::{placeholders, rows_per_statement},
     sql::corrupt,
     ticket_sql::{parse, sequence},
 };
@@ -127,7 +128,8 @@ pub(super) fn event_from_row(row: &AnyRow) -> Result<TicketEvent, StoreError> {
     })
 }
 
-/// Inserts one event row inside the caller's transaction.
+/// Inserts one event inside the caller's transaction; a unique violation (the sequence
+/// or the client message id taken) is a conflict.
 pub(super) async fn insert_event(
     conn: &mut AnyConnection,
     ticket_id: &str,
@@ -135,37 +137,50 @@ pub(super) async fn insert_event(
     at: SystemTime,
     kind: &EventKind,
 ) -> Result<TicketEvent, StoreError> {
-    let c = event_columns(kind);
-    let sql = format!(
-        "INSERT INTO ticket_events ({EVENT_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    );
-    let result = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(ticket_id)
-        .bind(sequence as i64)
-        .bind(unix_millis(at))
-        .bind(kind.as_str())
-        .bind(c.sender)
-        .bind(c.agent_id)
-        .bind(c.skill)
-        .bind(c.from_skill)
-        .bind(c.priority)
-        .bind(c.text)
-        .bind(c.close_reason)
-        .bind(c.client_message_id)
-        .bind(c.flagged_terms)
-        .execute(conn)
-        .await;
-    match result {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(StoreError::Conflict(format!("event of ticket {ticket_id}")));
-        }
-        other => other?,
-    };
-    Ok(TicketEvent {
+    let event = TicketEvent {
         ticket_id: ticket_id.to_owned(),
         sequence,
         at: from_unix_millis(unix_millis(at)),
         kind: kind.clone(),
-    })
+    };
+    match insert_events(conn, std::slice::from_ref(&event)).await {
+        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+            Err(StoreError::Conflict(format!("event of ticket {ticket_id}")))
+        }
+        other => other.map(|()| event),
+    }
+}
+
+/// Inserts events inside the caller's transaction, many rows per statement.
+pub(super) async fn insert_events(
+    conn: &mut AnyConnection,
+    events: &[TicketEvent],
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 13;
+    for chunk in events.chunks(rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO ticket_events ({EVENT_COLUMNS}) VALUES {}",
+            placeholders(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            let c = event_columns(&e.kind);
+            query = query
+                .bind(e.ticket_id.as_str())
+                .bind(e.sequence as i64)
+                .bind(unix_millis(e.at))
+                .bind(e.kind.as_str())
+                .bind(c.sender)
+                .bind(c.agent_id)
+                .bind(c.skill)
+                .bind(c.from_skill)
+                .bind(c.priority)
+                .bind(c.text)
+                .bind(c.close_reason)
+                .bind(c.client_message_id)
+                .bind(c.flagged_terms);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

@@ -5,14 +5,18 @@
 //! that holds its ticket; a batch that fails is retried one ticket at a time, so one bad
 //! ticket never fails the others.
 
-use std::{sync::Arc, time::SystemTime};
+use std::{collections::HashSet, sync::Arc, time::SystemTime};
 
 use server_kit::time::{from_unix_millis, unix_millis};
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::{AnyConnection, AnyPool, Row};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::{StoreError, ticket_sql::insert_event};
-use crate::domain::{Escalation, EventKind, Ticket, TicketStatus, TranscriptLine};
+use super::{
+    StoreError,
+    event_sql::insert_events,
+    rows::{placeholders, placeholders_then, rows_per_statement},
+};
+use crate::domain::{Escalation, EventKind, Ticket, TicketEvent, TicketStatus, TranscriptLine};
 
 /// Most tickets written in one transaction.
 const MAX_BATCH: usize = 128;
@@ -120,54 +124,87 @@ async fn writer(pool: AnyPool, incoming: Incoming) {
     }
 }
 
-/// Writes `tickets` in one transaction; one result per ticket, in order.
+/// Writes `tickets` in one transaction, each table's rows in as few statements as fit
+/// (every statement is a round trip); one result per ticket, in order.
 async fn insert_all(
     pool: &AnyPool,
     tickets: &[NewTicket],
 ) -> Result<Vec<Option<Ticket>>, StoreError> {
     let mut tx = pool.begin().await?;
-    let mut results = Vec::with_capacity(tickets.len());
-    for ticket in tickets {
-        results.push(insert_one(&mut tx, ticket).await?);
+    let mut stored = HashSet::new();
+    for chunk in tickets.chunks(rows_per_statement(TICKET_COLUMNS)) {
+        stored.extend(insert_tickets(&mut tx, chunk).await?);
     }
+    let kept: Vec<&NewTicket> = tickets
+        .iter()
+        .filter(|t| stored.contains(&t.ticket_id))
+        .collect();
+    insert_transcripts(&mut tx, &kept).await?;
+    let first_events: Vec<TicketEvent> = kept.iter().map(|t| first_event(t)).collect();
+    insert_events(&mut tx, &first_events).await?;
     tx.commit().await?;
-    Ok(results)
+    Ok(tickets
+        .iter()
+        .map(|t| stored.contains(&t.ticket_id).then(|| queued_ticket(t)))
+        .collect())
 }
 
-/// Stores the ticket, transcript and first event inside the caller's transaction, or
-/// `None` when a unique rule refused the ticket.
-async fn insert_one(conn: &mut AnyConnection, t: &NewTicket) -> Result<Option<Ticket>, StoreError> {
-    let r = &t.request;
-    let inserted = sqlx::query(
+/// Columns of a new `tickets` row.
+const TICKET_COLUMNS: usize = 11;
+
+/// Inserts the tickets a unique rule allows (idempotency key, one open ticket per
+/// customer and entrance); returns the ids stored.
+async fn insert_tickets(
+    conn: &mut AnyConnection,
+    tickets: &[NewTicket],
+) -> Result<Vec<String>, StoreError> {
+    let sql = format!(
         "INSERT INTO tickets (ticket_id, idempotency_key, request_digest, customer_id, entrance,
-            skill, priority, reason, intent, bot_session_id, status, created_at, last_sequence)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, 1)
+            skill, priority, reason, intent, bot_session_id, created_at, status, last_sequence)
+         VALUES {}
          ON CONFLICT DO NOTHING
          RETURNING ticket_id",
-    )
-    .bind(&t.ticket_id)
-    .bind(&r.idempotency_key)
-    .bind(&t.digest)
-    .bind(&r.customer_id)
-    .bind(r.entrance.as_str())
-    .bind(&r.skill)
-    .bind(i64::from(r.priority))
-    .bind(&r.reason)
-    .bind(&r.intent)
-    .bind(&r.bot_session_id)
-    .bind(unix_millis(t.at))
-    .fetch_optional(&mut *conn)
-    .await?;
-    if inserted.is_none() {
-        return Ok(None);
+        placeholders_then(tickets.len(), TICKET_COLUMNS, "'queued', 1")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for t in tickets {
+        let r = &t.request;
+        query = query
+            .bind(&t.ticket_id)
+            .bind(&r.idempotency_key)
+            .bind(&t.digest)
+            .bind(&r.customer_id)
+            .bind(r.entrance.as_str())
+            .bind(&r.skill)
+            .bind(i64::from(r.priority))
+            .bind(&r.reason)
+            .bind(&r.intent)
+            .bind(&r.bot_session_id)
+            .bind(unix_millis(t.at));
     }
-    insert_transcript(conn, &t.ticket_id, &r.transcript).await?;
-    let queued = EventKind::Queued {
-        skill: r.skill.clone(),
-        priority: r.priority,
-    };
-    insert_event(conn, &t.ticket_id, 1, t.at, &queued).await?;
-    Ok(Some(Ticket {
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| row.try_get::<String, _>(0).map_err(StoreError::from))
+        .collect()
+}
+
+/// The first event of a new ticket: it entered its queue.
+fn first_event(t: &NewTicket) -> TicketEvent {
+    TicketEvent {
+        ticket_id: t.ticket_id.clone(),
+        sequence: 1,
+        at: from_unix_millis(unix_millis(t.at)),
+        kind: EventKind::Queued {
+            skill: t.request.skill.clone(),
+            priority: t.request.priority,
+        },
+    }
+}
+
+/// The ticket as stored.
+fn queued_ticket(t: &NewTicket) -> Ticket {
+    let r = &t.request;
+    Ticket {
         ticket_id: t.ticket_id.clone(),
         customer_id: r.customer_id.clone(),
         entrance: r.entrance,
@@ -183,46 +220,39 @@ async fn insert_one(conn: &mut AnyConnection, t: &NewTicket) -> Result<Option<Ti
         closed_at: None,
         close_reason: None,
         last_sequence: 1,
-    }))
+    }
 }
 
-/// Inserts the transcript lines (numbered from 1) in one statement.
-async fn insert_transcript(
+/// Inserts every ticket's transcript lines (numbered from 1 per ticket), many rows per
+/// statement.
+async fn insert_transcripts(
     conn: &mut AnyConnection,
-    ticket_id: &str,
-    lines: &[TranscriptLine],
+    tickets: &[&NewTicket],
 ) -> Result<(), StoreError> {
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<String> = (0..lines.len())
-        .map(|i| {
-            let n = i * 6;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            )
+    const COLUMNS: usize = 6;
+    let lines: Vec<(&str, usize, &TranscriptLine)> = tickets
+        .iter()
+        .flat_map(|t| {
+            let id = t.ticket_id.as_str();
+            t.request.transcript.iter().enumerate().map(move |(i, l)| (id, i + 1, l))
         })
         .collect();
-    let sql = format!(
-        "INSERT INTO ticket_transcript (ticket_id, line_no, sender, text, at, intent) VALUES {}",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (i, line) in lines.iter().enumerate() {
-        query = query
-            .bind(ticket_id)
-            .bind(i as i64 + 1)
-            .bind(line.sender.as_str())
-            .bind(line.text.as_str())
-            .bind(unix_millis(line.at))
-            .bind(line.intent.as_str());
+    for chunk in lines.chunks(rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO ticket_transcript (ticket_id, line_no, sender, text, at, intent) VALUES {}",
+            placeholders(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (ticket_id, line_no, line) in chunk {
+            query = query
+                .bind(*ticket_id)
+                .bind(*line_no as i64)
+                .bind(line.sender.as_str())
+                .bind(line.text.as_str())
+                .bind(unix_millis(line.at))
+                .bind(line.intent.as_str());
+        }
+        query.execute(&mut *conn).await?;
     }
-    query.execute(conn).await?;
     Ok(())
 }

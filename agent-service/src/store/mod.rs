@@ -8,6 +8,7 @@ mod complaint_sql;
 mod complaints;
 mod event_sql;
 mod intake_sql;
+mod rows;
 mod sql;
 pub mod testing;
 mod ticket_sql;

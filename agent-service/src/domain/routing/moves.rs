@@ -77,6 +77,7 @@ impl Dispatcher {
                 && let Some(assigned) = closed.ticket.assigned_at
             {
                 self.handling().record(&closed.ticket, assigned, now);
+                state.estimates_changed();
             }
             let lapsed = state.release(ticket_id, now);
             pending.absorb(self.announce(lapsed));

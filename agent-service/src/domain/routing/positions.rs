@@ -1,5 +1,6 @@
-//! Queue positions for everyone waiting, computed once per burst of queue movement and
-//! posted only to the tickets whose place or estimate changed. (Before, every movement
+//! Queue positions for everyone waiting, computed once per burst of queue movement, only
+//! for the places that moved (a ticket joining at the back moves nobody), and posted only
+//! to the tickets whose place or estimate changed. (Before, every movement
 //! made every watcher scan the queue under the routing lock: O(W²) per movement.) A
 //! publisher task coalesces movements: it wakes on the first, computes every position in
 //! one pass, then waits [`POSITIONS_INTERVAL`] before looking again, so a 双11 burst of
@@ -13,8 +14,8 @@ use std::{
 use server_kit::Shutdown;
 use tokio::task::JoinHandle;
 
-use super::{Dispatcher, estimate_wait};
-use crate::domain::{Entrance, intake::QueueStatus};
+use super::{Dispatcher, estimate_wait, state::QueueId};
+use crate::domain::intake::QueueStatus;
 
 /// The shortest time between two publications of positions.
 pub const POSITIONS_INTERVAL: Duration = Duration::from_millis(200);
@@ -40,7 +41,7 @@ impl Dispatcher {
                     _ = &mut draining => break,
                     _ = this.inner.moved.notified() => {}
                 }
-                shown = this.publish_positions(&shown).await;
+                this.publish_positions(&mut shown).await;
                 tokio::select! {
                     _ = &mut draining => break,
                     _ = tokio::time::sleep(POSITIONS_INTERVAL) => {}
@@ -49,45 +50,42 @@ impl Dispatcher {
         })
     }
 
-    /// Computes the place of every watched waiting ticket and posts the ones that differ
-    /// from `shown`; returns what is shown now.
-    async fn publish_positions(&self, shown: &HashMap<String, Shown>) -> HashMap<String, Shown> {
+    /// Computes the place of every watched waiting ticket that may have moved since the
+    /// last pass and posts the ones that differ from `shown`, which it keeps up to date.
+    async fn publish_positions(&self, shown: &mut HashMap<String, Shown>) {
         let hub = &self.inner.hub;
         let mut places = Vec::new();
-        let mut queues: HashMap<(Entrance, String), u32> = HashMap::new();
+        let mut queues: HashMap<QueueId, u32> = HashMap::new();
         {
-            let state = self.inner.state.lock().await;
-            for (w, position, waiting) in state.positions() {
-                if hub.ticket_is_watched(&w.ticket_id) {
-                    places.push((
-                        w.ticket_id.clone(),
-                        w.entrance,
-                        w.skill.clone(),
-                        position,
-                        waiting,
-                    ));
-                    queues.entry((w.entrance, w.skill.clone())).or_default();
-                }
+            let mut state = self.inner.state.lock().await;
+            let changes = state.take_position_changes();
+            for ticket_id in &changes.left {
+                shown.remove(ticket_id);
             }
-            for ((entrance, skill), slots) in &mut queues {
-                *slots = state
+            for (queue, from) in &changes.moved {
+                for (w, position, waiting) in state.places(queue, *from) {
+                    if hub.ticket_is_watched(&w.ticket_id) {
+                        places.push((w.ticket_id.clone(), queue.clone(), position, waiting));
+                    }
+                }
+                let slots = state
                     .agents()
-                    .filter(|a| a.agent.available_for(*entrance, skill))
+                    .filter(|a| a.agent.available_for(queue.0, &queue.1))
                     .map(|a| a.agent.profile.capacity)
                     .sum();
+                queues.insert(queue.clone(), slots);
             }
         }
         let now: SystemTime = self.inner.clock.now();
-        let handling: HashMap<(Entrance, String), (Duration, u32)> = queues
+        let estimates: HashMap<QueueId, (Duration, u32)> = queues
             .into_iter()
-            .map(|((entrance, skill), slots)| {
-                let average = self.handling().average(entrance, &skill, now);
-                ((entrance, skill), (average, slots))
+            .map(|(queue, slots)| {
+                let average = self.handling().average(queue.0, &queue.1, now);
+                (queue, (average, slots))
             })
             .collect();
-        let mut now_shown = HashMap::with_capacity(places.len());
-        for (ticket_id, entrance, skill, position, waiting) in places {
-            let (average, slots) = handling[&(entrance, skill)];
+        for (ticket_id, queue, position, waiting) in places {
+            let (average, slots) = estimates[&queue];
             let status = QueueStatus {
                 position,
                 waiting,
@@ -96,9 +94,8 @@ impl Dispatcher {
             let seen = (status.position, status.estimated_wait);
             if shown.get(&ticket_id) != Some(&seen) {
                 hub.queue(&ticket_id, status);
+                shown.insert(ticket_id, seen);
             }
-            now_shown.insert(ticket_id, seen);
         }
-        now_shown
     }
 }

@@ -142,14 +142,18 @@ impl Routing {
             .or_insert_with(|| AgentLoad::new(agent.clone(), agent.presence_since));
         let became_available =
             agent.presence == Presence::Available && slot.agent.presence != Presence::Available;
+        let slots_changed = slot.agent.presence != agent.presence || slot.agent.profile != agent.profile;
         slot.agent = agent.clone();
         if became_available {
             slot.idle_since = now;
             slot.missed = 0;
         }
+        if slots_changed || became_available {
+            self.lines.all_moved();
+        }
         let mut lapsed = Lapsed::default();
         if agent.presence != Presence::Available
-            && let Some(offer_id) = slot.offer.clone()
+            && let Some(offer_id) = self.agents[&agent.profile.agent_id].offer.clone()
             && !self.accepting.contains(&offer_id)
         {
             self.end_offer(&offer_id, "the agent is not available", &mut lapsed);
@@ -226,13 +230,27 @@ impl Routing {
     /// Every queued ticket with its place: (ticket, position from 1, waiting in its
     /// queue), queue by queue.
     pub fn positions(&self) -> impl Iterator<Item = (&Waiting, u32, u32)> {
-        self.lines.iter().flat_map(move |(_, keys)| {
-            let waiting = u32::try_from(keys.len()).unwrap_or(u32::MAX);
-            keys.iter().enumerate().filter_map(move |(i, key)| {
-                let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                Some((self.queue.get(key)?, position, waiting))
-            })
-        })
+        self.lines.iter().flat_map(move |(queue, _)| self.places(queue, 0))
+    }
+
+    /// The tickets of `queue` from place `from` (0-based) on, with their places.
+    pub fn places(&self, queue: &QueueId, from: usize) -> impl Iterator<Item = (&Waiting, u32, u32)> {
+        let keys = self.lines.keys(queue);
+        let waiting = lines::count(keys.len());
+        keys.iter()
+            .enumerate()
+            .skip(from)
+            .filter_map(move |(i, key)| Some((self.queue.get(key)?, lines::count(i + 1), waiting)))
+    }
+
+    /// Which places changed since the last call (for the positions publisher).
+    pub fn take_position_changes(&mut self) -> Changes {
+        self.lines.take_changes()
+    }
+
+    /// Every waiting ticket's estimate may differ now: capacity or handling times moved.
+    pub fn estimates_changed(&mut self) {
+        self.lines.all_moved();
     }
 
     /// Takes the ticket out of routing (closed, or about to move): its offer is withdrawn
@@ -287,6 +305,7 @@ mod check;
 mod lines;
 mod offers;
 
+pub use lines::{Changes, QueueId};
 use lines::Lines;
 #[cfg(test)]
 mod tests;

@@ -153,6 +153,9 @@ impl Routing {
                 lapsed.now_away.push(offer.agent_id.clone());
             }
         }
+        if !lapsed.now_away.is_empty() {
+            self.estimates_changed();
+        }
         lapsed
     }
 
