@@ -107,12 +107,27 @@ fn print_percentiles(recognizer: &Recognizer) {
     let mut cases = load_cases(DEV_CASES_PATH).expect("dev cases");
     cases.extend(load_cases(TEST_CASES_PATH).expect("test cases"));
     let mut times: Vec<Duration> = Vec::with_capacity(cases.len() * PERCENTILE_ROUNDS);
+    let mut slowest = vec![Duration::MAX; cases.len()];
     for _ in 0..PERCENTILE_ROUNDS {
-        for case in &cases {
+        for (case, fastest) in cases.iter().zip(&mut slowest) {
             let started = Instant::now();
             black_box(recognizer.classify(case.entrance, black_box(&case.text), 3));
-            times.push(started.elapsed());
+            let took = started.elapsed();
+            times.push(took);
+            *fastest = (*fastest).min(took);
         }
+    }
+    let mut by_cost: Vec<(Duration, &str)> = slowest
+        .iter()
+        .zip(&cases)
+        .map(|(t, c)| (*t, c.text.as_str()))
+        .collect();
+    by_cost.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
+    for (took, text) in by_cost.iter().take(3) {
+        println!(
+            "  costliest message ({took:?} at best): {}",
+            text.chars().take(40).collect::<String>()
+        );
     }
     times.sort_unstable();
     let at = |share: f64| times[((times.len() - 1) as f64 * share) as usize];

@@ -37,6 +37,11 @@ pub const DEFAULT_THRESHOLD: f64 = 0.5;
 /// The classifier's share of an intent's confidence; retrieval has the rest.
 const CLASSIFIER_SHARE: f64 = 0.5;
 
+/// How much a clause before the last one, and the whole message, count in a long
+/// message: stories put the background first and the ask last ("I was transferred to an
+/// agent… I want to file a complaint about her").
+const BACKGROUND_WEIGHT: f64 = 0.85;
+
 /// Intents below this confidence are not ranked at all (not even as suggestions).
 const SHOWN: f64 = 0.01;
 
@@ -127,12 +132,19 @@ impl EntranceModel {
         };
         let pieces: Vec<Vec<Term>> = parts.iter().map(|part| tokenize::terms(part)).collect();
         self.score(&pieces.concat(), &mut best);
+        best.iter_mut()
+            .for_each(|score| *score *= BACKGROUND_WEIGHT);
         let mut piece_scores = vec![0.0; self.intents.len() + 1];
-        for terms in &pieces {
+        for (index, terms) in pieces.iter().enumerate() {
             piece_scores.fill(0.0);
             self.score(terms, &mut piece_scores);
+            let weight = if index + 1 == pieces.len() {
+                1.0
+            } else {
+                BACKGROUND_WEIGHT
+            };
             for (best, piece) in best.iter_mut().zip(&piece_scores) {
-                *best = best.max(*piece);
+                *best = best.max(*piece * weight);
             }
         }
         best.pop();
@@ -173,6 +185,7 @@ impl Recognizer {
     /// Learns the catalogue's vocabulary, indexes its examples and trains the classifier
     /// of both entrances.
     pub fn new(catalogue: &Catalogue) -> Recognizer {
+        pinyin::warm_up();
         let normaliser = Normaliser::build(catalogue);
         Recognizer {
             consumer: EntranceModel::build(catalogue, Entrance::Consumer, &normaliser),

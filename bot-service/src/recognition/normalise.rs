@@ -14,6 +14,11 @@ use super::tokenize::chinese_words;
 use crate::catalogue::Catalogue;
 use crate::text::{canonical, is_han};
 
+/// Messages longer than this (in characters) skip typo repair: one misspelt word is all
+/// the evidence a short message has, while a long one carries its intent in many words,
+/// and repairing every word of a story costs more than the recognition budget.
+const REPAIRED_CHARS: usize = 60;
+
 /// The slang table split by how entries are matched.
 #[derive(Debug, Default)]
 struct Slang {
@@ -133,7 +138,11 @@ impl Normaliser {
     pub fn normalise(&self, text: &str) -> String {
         let mut text = self.slang.apply(&canonical(text));
         let has_han = text.chars().any(is_han);
-        if has_han && let Some(fixed) = self.pinyin.fix_homophones(&text) {
+        let repair = text.chars().count() <= REPAIRED_CHARS;
+        if repair
+            && has_han
+            && let Some(fixed) = self.pinyin.fix_homophones(&text)
+        {
             text = fixed;
         }
         if !text.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -147,6 +156,9 @@ impl Normaliser {
             }
         });
         let english = !has_han && known >= unknown;
+        if english && !repair {
+            return text;
+        }
         let mut out = String::with_capacity(text.len());
         // Where the last word read as pinyin ended in `out`: pinyin words typed with
         // spaces between them ("zhuan rengong") are joined into one Chinese run.

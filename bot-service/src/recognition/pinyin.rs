@@ -32,10 +32,22 @@ const LONGEST_KEY: usize = 24;
 /// character has no reading.
 pub(super) fn of(han: &str) -> Option<String> {
     let mut out = String::with_capacity(han.len() * 2);
-    for reading in han.to_pinyin() {
-        out.push_str(&reading?.plain().replace('ü', "v"));
+    for c in han.chars() {
+        push_reading(c, &mut out)?;
     }
     Some(out)
+}
+
+/// Appends one character's toneless reading (ü written v); `None` if it has none.
+fn push_reading(c: char, out: &mut String) -> Option<()> {
+    let reading = c.to_pinyin()?.plain();
+    out.extend(reading.chars().map(|l| if l == 'ü' { 'v' } else { l }));
+    Some(())
+}
+
+/// Builds the syllable table now rather than on the first message.
+pub(super) fn warm_up() {
+    LazyLock::force(&SYLLABLES);
 }
 
 /// Whether a lower-case ASCII word splits wholly into pinyin syllables.
@@ -149,21 +161,27 @@ impl PinyinDictionary {
     pub fn fix_homophones(&self, text: &str) -> Option<String> {
         let chars: Vec<char> = text.chars().collect();
         let mut out = String::with_capacity(text.len());
+        let (mut window, mut key) = (String::new(), String::new());
         let mut changed = false;
         let mut at = 0;
         'next: while at < chars.len() {
             for len in [3, 2] {
-                let Some(window) = chars.get(at..at + len) else {
+                let Some(run) = chars.get(at..at + len) else {
                     continue;
                 };
-                if !window.iter().all(|c| is_han(*c)) {
+                if !run.iter().all(|c| is_han(*c)) {
                     continue;
                 }
-                let window: String = window.iter().collect();
+                window.clear();
+                window.extend(run);
                 if self.known.contains(&window) {
                     break;
                 }
-                let Some(word) = of(&window).and_then(|key| self.words.get(&key)) else {
+                key.clear();
+                if run.iter().any(|&c| push_reading(c, &mut key).is_none()) {
+                    continue;
+                }
+                let Some(word) = self.words.get(&key) else {
                     continue;
                 };
                 if word.chars().count() == len {
