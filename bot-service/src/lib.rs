@@ -16,6 +16,7 @@ pub mod sandbox;
 pub mod session;
 pub mod startup;
 pub mod tasks;
+pub mod text;
 pub mod vocabulary;
 
 pub use startup::{Application, StartupError};

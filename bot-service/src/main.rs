@@ -31,11 +31,18 @@ enum Command {
     Serve,
     /// Print a bearer token signed with the configured secret.
     Token(TokenArgs),
-    /// Print recognition accuracy on the labelled evaluation set.
+    /// Print recognition figures on the labelled evaluation set: per-kind accuracy,
+    /// in-scope top-1, out-of-scope recall and the complaint/hand-off confusion.
     Eval {
-        /// The evaluation set (default: the one shipped with the repository).
+        /// A case file of your own instead of the shipped development and test parts.
         #[arg(long)]
         cases: Option<std::path::PathBuf>,
+        /// Which shipped part to run: dev (tune on it), test (held out) or both.
+        #[arg(long, default_value = "both")]
+        part: EvalPart,
+        /// List every miss, not only the figures.
+        #[arg(long)]
+        misses: bool,
     },
     /// Run the sandbox task back end (simulated phone top-ups, a fixed weather table)
     /// that `[actions.backends]` can point at; it checks tokens with the same secret.
@@ -44,6 +51,14 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:50053")]
         address: std::net::SocketAddr,
     },
+}
+
+/// The shipped parts of the evaluation set.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum EvalPart {
+    Dev,
+    Test,
+    Both,
 }
 
 #[tokio::main]
@@ -55,15 +70,36 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", token.mint(&settings.server.jwt_secret));
             return Ok(());
         }
-        Some(Command::Eval { cases }) => {
+        Some(Command::Eval {
+            cases,
+            part,
+            misses,
+        }) => {
             let catalogue = Catalogue::load(&settings.bot.catalogue)?;
+            let started = std::time::Instant::now();
             let mut recognizer = Recognizer::new(&catalogue);
+            println!("catalogue learnt in {:.0?}", started.elapsed());
             if let Some(t) = settings.bot.confidence_threshold {
                 recognizer = recognizer.with_threshold(t);
             }
-            let default_cases = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/utterances.toml");
-            let cases = evaluation::load_cases(cases.as_deref().unwrap_or(default_cases.as_ref()))?;
-            println!("{}", evaluation::evaluate(&recognizer, &cases));
+            let parts: Vec<(&str, std::path::PathBuf)> = match (cases, part) {
+                (Some(path), _) => vec![("cases", path.clone())],
+                (None, EvalPart::Dev) => vec![("dev", evaluation::DEV_CASES_PATH.into())],
+                (None, EvalPart::Test) => vec![("test", evaluation::TEST_CASES_PATH.into())],
+                (None, EvalPart::Both) => vec![
+                    ("dev", evaluation::DEV_CASES_PATH.into()),
+                    ("test", evaluation::TEST_CASES_PATH.into()),
+                ],
+            };
+            for (name, path) in parts {
+                let report = evaluation::evaluate(&recognizer, &evaluation::load_cases(path)?);
+                println!("== {name} ==");
+                if *misses {
+                    println!("{report}");
+                } else {
+                    println!("{}", report.summary());
+                }
+            }
             return Ok(());
         }
         Some(Command::Sandbox { address }) => {

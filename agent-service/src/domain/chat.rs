@@ -50,6 +50,11 @@ fn check_message(client_message_id: &str, text: &str) -> Result<(), DomainError>
             format!("must be 1-{MAX_KEY_CHARS} printable characters"),
         ));
     }
+    check_text(text)
+}
+
+/// A message text must have something in it and fit [`MAX_MESSAGE_CHARS`].
+fn check_text(text: &str) -> Result<(), DomainError> {
     if text.trim().is_empty() {
         return Err(DomainError::invalid("text", "must not be empty"));
     }
@@ -129,6 +134,13 @@ impl Conversation {
             flagged_terms: self.lexicon.check(text),
         };
         self.append(ticket_id, &kind, Some(agent_id)).await
+    }
+
+    /// What moderation would make of a text an agent might send, without sending it
+    /// (operators tuning the lexicon): the terms found, empty when it is clean.
+    pub fn moderate(&self, text: &str) -> Result<Vec<String>, DomainError> {
+        check_text(text)?;
+        Ok(self.lexicon.check(text))
     }
 
     async fn append(

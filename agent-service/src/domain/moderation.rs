@@ -1,17 +1,20 @@
 //! Abusive-language detection for agent messages: a lexicon of Chinese and English
-//! terms, matched after normalising the forms people use to slip past a filter —
-//! full-width and other look-alike letters, accents, invisible characters, spacing and
-//! punctuation inside a word (傻 逼, s.h.i.t), letter swaps (sh1t, @ss), stretched
-//! letters (fuuuck), masking (f*ck) and traditional characters (你媽).
+//! terms (and pinyin forms of the Chinese ones), matched after normalising the forms
+//! people use to slip past a filter — full-width and other look-alike letters, accents,
+//! invisible characters, spacing and punctuation inside a word (傻 逼, s.h.i.t), letter
+//! swaps (sh1t, @ss), stretched letters (fuuuck), masking (f*ck), traditional characters
+//! (你媽), pinyin (sha bi) — and matched on word boundaries, with allowed contexts, so
+//! that innocent words are left alone (给妈妈的礼物, 水滚开后, 废物利用, "请看 s b").
 
 use std::path::Path;
 
 use serde::Deserialize;
 
+mod matching;
 mod normalise;
 
+use matching::{Segmented, collapse, contains_phrase, contains_pinyin, squeeze, words};
 use normalise::normalise;
-
 /// The lexicon file shipped in the repository, compiled in as the default.
 const SHIPPED: &str = include_str!("../../moderation/lexicon.toml");
 
@@ -36,7 +39,8 @@ pub enum LexiconError {
     },
 }
 
-/// The file format: terms by language (the matching rule follows the script).
+/// The file format: terms by language (the matching rule follows the script), pinyin
+/// forms, and allowed contexts.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LexiconFile {
@@ -44,6 +48,21 @@ struct LexiconFile {
     zh: Vec<String>,
     #[serde(default)]
     en: Vec<String>,
+    #[serde(default)]
+    pinyin: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+/// How one term is looked for.
+#[derive(Clone, Debug)]
+enum Rule {
+    /// Latin and digit terms: whole words, each with stretched letters collapsed.
+    Words(Vec<String>),
+    /// Chinese terms: on the message's word boundaries.
+    Chinese(String),
+    /// Pinyin forms: one word, or spread over a few ("sha bi").
+    Pinyin(String),
 }
 
 /// One term, normalised for matching.
@@ -51,20 +70,19 @@ struct LexiconFile {
 struct Term {
     /// As written in the lexicon (what a flag reports).
     original: String,
-    /// Latin terms: whole words, each with stretched letters collapsed.
-    words: Vec<String>,
-    /// Other scripts: the normalised term, matched anywhere.
-    anywhere: Option<String>,
+    rule: Rule,
 }
 
 /// The abusive-language lexicon in force.
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
     terms: Vec<Term>,
+    /// Contexts in which a term is innocent (水滚开), normalised; removed before matching.
+    allow: Vec<String>,
 }
 
 impl Lexicon {
-    /// The lexicon in `path` (TOML with `zh` and `en` lists).
+    /// The lexicon in `path` (TOML with `zh`, `en`, `pinyin` and `allow` lists).
     pub fn load(path: &Path) -> Result<Self, LexiconError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| LexiconError::Read {
@@ -82,16 +100,30 @@ impl Lexicon {
 
     /// A lexicon from TOML text; `shown` names its source in errors.
     fn parse(text: &str, shown: String) -> Result<Self, LexiconError> {
-        let file: LexiconFile = toml::from_str(text).map_err(|e| LexiconError::Invalid {
+        let invalid = |reason: String| LexiconError::Invalid {
             path: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        Self::new(file.zh.iter().chain(&file.en).map(String::as_str)).map_err(|reason| {
-            LexiconError::Invalid {
-                path: shown,
-                reason,
+            reason,
+        };
+        let file: LexiconFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let mut lexicon =
+            Self::new(file.zh.iter().chain(&file.en).map(String::as_str)).map_err(&invalid)?;
+        for raw in &file.pinyin {
+            let word = collapse(&squeeze(&normalise(raw)));
+            if word.is_empty() || !word.is_ascii() {
+                return Err(invalid(format!("pinyin {raw:?} must be Latin letters")));
             }
-        })
+            lexicon.terms.push(Term {
+                original: raw.clone(),
+                rule: Rule::Pinyin(word),
+            });
+        }
+        lexicon.allow = file
+            .allow
+            .iter()
+            .map(|context| normalise(context))
+            .filter(|context| !context.trim().is_empty())
+            .collect();
+        Ok(lexicon)
     }
 
     /// A lexicon of `terms`; an empty term is an error.
@@ -103,17 +135,20 @@ impl Lexicon {
                 return Err(format!("term #{} is empty", i + 1));
             }
             let latin = normal.chars().all(|c| c.is_ascii() || c.is_whitespace());
+            let rule = if latin {
+                Rule::Words(words(&normal))
+            } else {
+                Rule::Chinese(squeeze(&normal))
+            };
             out.push(Term {
                 original: raw.to_owned(),
-                words: if latin {
-                    words(&normal).into_iter().map(|w| collapse(&w)).collect()
-                } else {
-                    Vec::new()
-                },
-                anywhere: (!latin).then(|| squeeze(&normal)),
+                rule,
             });
         }
-        Ok(Self { terms: out })
+        Ok(Self {
+            terms: out,
+            allow: Vec::new(),
+        })
     }
 
     /// How many terms it holds.
@@ -128,174 +163,26 @@ impl Lexicon {
 
     /// The lexicon terms found in `text`, in lexicon order, each once.
     pub fn check(&self, text: &str) -> Vec<String> {
-        let normal = normalise(text);
+        let mut normal = normalise(text);
+        for context in &self.allow {
+            if normal.contains(context.as_str()) {
+                normal = normal.replace(context.as_str(), " ");
+            }
+        }
         let squeezed = squeeze(&normal);
-        let tokens: Vec<String> = words(&normal).iter().map(|w| collapse(w)).collect();
+        let mut chinese = Segmented::new(&squeezed);
+        let tokens = words(&normal);
         self.terms
             .iter()
-            .filter(|term| match &term.anywhere {
-                Some(needle) => squeezed.contains(needle.as_str()),
-                None => contains_phrase(&tokens, &term.words),
+            .filter(|term| match &term.rule {
+                Rule::Words(phrase) => contains_phrase(&tokens, phrase),
+                Rule::Chinese(word) => chinese.contains_word(word),
+                Rule::Pinyin(word) => contains_pinyin(&tokens, word),
             })
             .map(|term| term.original.clone())
             .collect()
     }
 }
 
-/// Only letters (and masks): what is left when spacing and punctuation are ignored.
-fn squeeze(normal: &str) -> String {
-    normal
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '*')
-        .collect()
-}
-
-/// Latin words: runs of ASCII letters and masks; a run of single letters separated by
-/// spaces or punctuation ("f u c k", "s.h.i.t") is joined into one word.
-fn words(normal: &str) -> Vec<String> {
-    let mut pieces: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for c in normal.chars() {
-        if c.is_ascii_alphabetic() || c == '*' {
-            current.push(c);
-        } else if !current.is_empty() {
-            pieces.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        pieces.push(current);
-    }
-    let mut out: Vec<String> = Vec::new();
-    let mut spelled = String::new();
-    for piece in pieces {
-        if piece.chars().count() == 1 {
-            spelled.push_str(&piece);
-            continue;
-        }
-        if !spelled.is_empty() {
-            out.push(std::mem::take(&mut spelled));
-        }
-        out.push(piece);
-    }
-    if !spelled.is_empty() {
-        out.push(spelled);
-    }
-    out
-}
-
-/// Stretched letters collapsed: "fuuuck" and "fuck" compare equal.
-fn collapse(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars() {
-        if !out.ends_with(c) || c == '*' {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Whether `tokens` hold `phrase` as consecutive words (masks match any one letter).
-fn contains_phrase(tokens: &[String], phrase: &[String]) -> bool {
-    !phrase.is_empty()
-        && tokens.windows(phrase.len()).any(|window| {
-            window
-                .iter()
-                .zip(phrase)
-                .all(|(token, word)| same_word(token, word))
-        })
-}
-
-fn same_word(token: &str, word: &str) -> bool {
-    if token == word {
-        return true;
-    }
-    let masked = token.contains('*') && token.chars().any(|c| c != '*');
-    masked
-        && token.chars().count() == word.chars().count()
-        && token
-            .chars()
-            .zip(word.chars())
-            .all(|(t, w)| t == '*' || t == w)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lexicon() -> Lexicon {
-        let shipped = Lexicon::shipped();
-        let loaded =
-            Lexicon::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("moderation/lexicon.toml"))
-                .expect("the shipped lexicon loads from its file too");
-        assert_eq!(shipped.len(), loaded.len());
-        shipped
-    }
-
-    #[test]
-    fn catches_the_usual_evasions() {
-        let l = lexicon();
-        let cases: &[(&str, &str)] = &[
-            ("你是傻逼吗", "傻逼"),
-            ("你是 傻 逼 吗", "傻逼"),
-            ("你是傻。逼吗", "傻逼"),
-            ("ｆｕｃｋ you", "fuck"),
-            ("what the f u c k", "fuck"),
-            ("s.h.i.t happens", "shit"),
-            ("sh1t", "shit"),
-            ("you @sshole", "asshole"),
-            ("fuuuuck off", "fuck"),
-            ("f*ck this", "fuck"),
-            ("SHUT   UP please", "shut up"),
-            ("你个SB", "sb"),
-            ("爱买不买", "爱买不买"),
-            ("你\u{200B}妈", "你妈"),
-            ("你媽的", "你妈"),
-            ("廢物一個", "废物"),
-            ("傻\u{00AD}逼", "傻逼"),
-            ("𝐢𝐝𝐢𝐨𝐭", "idiot"),
-            ("ⓢⓗⓤⓣ ⓤⓟ", "shut up"),
-            ("you іdіоt", "idiot"),
-            ("f\u{336}u\u{336}c\u{336}k\u{336} off", "fuck"),
-            ("stüpid", "stupid"),
-            ("b-i-t-c-h", "bitch"),
-        ];
-        for (text, term) in cases {
-            let hits = l.check(text);
-            assert!(hits.iter().any(|h| h == term), "{text:?} → {hits:?}");
-        }
-    }
-
-    #[test]
-    fn leaves_ordinary_service_language_alone() {
-        let l = lexicon();
-        for text in [
-            "您好，很高兴为您服务",
-            "Your parcel is in the class of express shipments",
-            "I will assess the refund and ship it today",
-            "订单号 13812345678 已经为您加急处理",
-            "Please check the USB cable that shipped with the order",
-            "Thank you, have a nice day!",
-            "Ваш заказ отправлен, naïve café résumé",
-            "您的订單已經發貨，請耐心等待",
-            "ｏｒｄｅｒ ｎｏ． １２３４５ shipped",
-        ] {
-            assert!(l.check(text).is_empty(), "{text:?} → {:?}", l.check(text));
-        }
-    }
-
-    #[test]
-    fn reports_each_term_once_in_lexicon_order() {
-        let l = Lexicon::new(["idiot", "傻逼"]).unwrap();
-        assert_eq!(l.check("傻逼 idiot IDIOT 傻逼"), vec!["idiot", "傻逼"]);
-    }
-
-    #[test]
-    fn a_bad_lexicon_is_refused_with_the_reason() {
-        assert!(Lexicon::new(["ok", "  "]).unwrap_err().contains("term #2"));
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bad.toml");
-        std::fs::write(&path, "fr = [\"merde\"]").unwrap();
-        let e = Lexicon::load(&path).unwrap_err().to_string();
-        assert!(e.contains("bad.toml") && e.contains("fr"), "{e}");
-    }
-}
+mod tests;

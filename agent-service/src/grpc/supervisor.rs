@@ -1,4 +1,5 @@
-//! `honeydesk.agent.v1.SupervisorService`: queue figures, the roster, live abuse flags.
+//! `honeydesk.agent.v1.SupervisorService`: queue figures, the roster, live abuse flags,
+//! and a dry run of moderation.
 
 use std::pin::Pin;
 
@@ -99,6 +100,21 @@ impl SupervisorService for SupervisorApi {
         self.services.dispatcher.refresh_agent(&saved).await;
         Ok(Response::new(pb::UpsertAgentResponse {
             agent: Some(agent_to_pb(&saved)),
+        }))
+    }
+
+    async fn check_message(
+        &self,
+        request: Request<pb::CheckMessageRequest>,
+    ) -> Result<Response<pb::CheckMessageResponse>, Status> {
+        supervisor(&request, "check a message against the lexicon")?;
+        let matched_terms = self
+            .services
+            .conversation
+            .moderate(&request.get_ref().text)?;
+        Ok(Response::new(pb::CheckMessageResponse {
+            flagged: !matched_terms.is_empty(),
+            matched_terms,
         }))
     }
 

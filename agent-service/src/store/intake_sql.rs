@@ -234,7 +234,11 @@ async fn insert_transcripts(
         .iter()
         .flat_map(|t| {
             let id = t.ticket_id.as_str();
-            t.request.transcript.iter().enumerate().map(move |(i, l)| (id, i + 1, l))
+            t.request
+                .transcript
+                .iter()
+                .enumerate()
+                .map(move |(i, l)| (id, i + 1, l))
         })
         .collect();
     for chunk in lines.chunks(rows_per_statement(COLUMNS)) {

@@ -17,6 +17,9 @@ pub(super) struct RawCatalogue {
     pub intents: Vec<RawIntent>,
     #[serde(default, rename = "city")]
     pub cities: Vec<RawCity>,
+    /// `[slang]`: colloquial spellings and what they mean ("肿么办" = "怎么办").
+    #[serde(default)]
+    pub slang: std::collections::BTreeMap<String, String>,
 }
 
 /// `[entrances.consumer]` and `[entrances.merchant]`.
@@ -50,6 +53,12 @@ pub(super) struct RawFallback {
     pub answers_en: Vec<String>,
     pub ask_problem_zh: Option<String>,
     pub ask_problem_en: Option<String>,
+    #[serde(default)]
+    pub examples_zh: Vec<String>,
+    #[serde(default)]
+    pub examples_en: Vec<String>,
+    #[serde(default)]
+    pub other_services: Vec<String>,
 }
 
 /// One `[[intent]]`.

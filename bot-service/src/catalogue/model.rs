@@ -105,6 +105,12 @@ pub struct FallbackTexts {
     pub answers: Bilingual<Vec<String>>,
     /// Asked before a hand-off is offered, so the problem can be routed to a skill.
     pub ask_problem: Bilingual<String>,
+    /// Questions the robot must NOT take for an intent (other apps, general knowledge):
+    /// recognition learns "none of these" from them. May be empty.
+    pub examples: Bilingual<Vec<String>>,
+    /// Other companies' apps and services (抖音, WeChat…): a question naming one is not
+    /// answered confidently, however much it looks like ours. May be empty.
+    pub other_services: Vec<String>,
 }
 
 /// The operator-edited intent catalogue, validated.
@@ -118,6 +124,7 @@ pub struct Catalogue {
     pub(super) intents: Vec<Intent>,
     pub(super) by_name: HashMap<String, usize>,
     pub(super) cities: Vec<City>,
+    pub(super) slang: Vec<(String, String)>,
 }
 
 impl Catalogue {
@@ -159,6 +166,12 @@ impl Catalogue {
     /// What to say when recognition is not confident.
     pub fn fallback(&self) -> &FallbackTexts {
         &self.fallback
+    }
+
+    /// The `[slang]` table: colloquial or internet spellings and the plain words they
+    /// stand for, applied to messages and examples before recognition.
+    pub fn slang(&self) -> &[(String, String)] {
+        &self.slang
     }
 
     /// The cities city slots recognise, in catalogue order.

@@ -74,11 +74,11 @@ fn default_catalogue_has_enough_examples_and_answers() {
     for intent in catalogue.intents() {
         let name = &intent.name;
         assert!(
-            intent.examples(Language::Zh).len() >= 10,
+            intent.examples(Language::Zh).len() >= 40,
             "{name}: zh examples"
         );
         assert!(
-            intent.examples(Language::En).len() >= 5,
+            intent.examples(Language::En).len() >= 25,
             "{name}: en examples"
         );
         if intent.kind == IntentKind::Chitchat {
@@ -88,6 +88,21 @@ fn default_catalogue_has_enough_examples_and_answers() {
             );
         }
     }
+    let fallback = &catalogue.fallback().examples;
+    assert!(fallback.zh.len() >= 30 && fallback.en.len() >= 30);
+    assert!(
+        catalogue
+            .fallback()
+            .other_services
+            .iter()
+            .any(|s| s == "抖音")
+    );
+    assert!(
+        catalogue
+            .slang()
+            .iter()
+            .any(|(from, to)| from == "肿么办" && to == "怎么办")
+    );
     let channels = catalogue.intent("complaint.channels").unwrap();
     assert!(channels.answers(Language::Zh)[0].contains(HOTLINE_PLACEHOLDER));
     assert!(render(&channels.answers(Language::En)[0], "400-000-0000").contains("400-000-0000"));
@@ -270,6 +285,21 @@ fn every_problem_is_reported_at_once() {
         error
             .to_string()
             .starts_with("intent catalogue test is invalid: ")
+    );
+}
+
+#[test]
+fn slang_entries_are_folded_and_blank_ones_refused() {
+    let text = format!("{MINIMAL}\n[slang]\n\"ＴＨＸ\" = \"謝謝\"\n");
+    let catalogue = Catalogue::parse(&text, "test").unwrap();
+    assert_eq!(catalogue.slang(), [("thx".to_owned(), "谢谢".to_owned())]);
+    let text = format!("{MINIMAL}\n[slang]\n\" \" = \"x\"\n");
+    let error = Catalogue::parse(&text, "test").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("[slang]: slang has a blank entry"),
+        "{error}"
     );
 }
 

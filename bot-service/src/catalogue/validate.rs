@@ -10,7 +10,7 @@ use super::model::{
 };
 use super::problem::{Issue, Problem, Scope};
 use super::task::{check_cities, check_task};
-use crate::recognition::normalise_question;
+use crate::text::{canonical, normalise_question};
 use crate::vocabulary::{Entrance, IntentKind};
 
 /// Collects problems while building the catalogue.
@@ -103,6 +103,7 @@ pub(super) fn validate(raw: RawCatalogue, origin: &str) -> Result<Catalogue, Vec
     );
     let fallback = check_fallback(&mut checker, raw.fallback);
     let cities = check_cities(&mut checker, raw.cities);
+    let slang = check_slang(&mut checker, raw.slang);
     let mut intents = Vec::with_capacity(raw.intents.len());
     let mut by_name = HashMap::new();
     for (index, raw_intent) in raw.intents.into_iter().enumerate() {
@@ -118,7 +119,7 @@ pub(super) fn validate(raw: RawCatalogue, origin: &str) -> Result<Catalogue, Vec
         }
         intents.push(intent);
     }
-    check_shared_examples(&mut checker, &intents);
+    check_shared_examples(&mut checker, &intents, &fallback);
     if !checker.problems.is_empty() {
         return Err(checker.problems);
     }
@@ -131,7 +132,26 @@ pub(super) fn validate(raw: RawCatalogue, origin: &str) -> Result<Catalogue, Vec
         intents,
         by_name,
         cities,
+        slang,
     })
+}
+
+/// Slang entries: both sides filled in; stored in folded, simplified form.
+fn check_slang(
+    checker: &mut Checker,
+    raw: std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let scope = Scope::Section("slang");
+    let mut slang = Vec::with_capacity(raw.len());
+    for (from, to) in raw {
+        let from = canonical(from.trim());
+        if from.is_empty() {
+            checker.report(&scope, Issue::BlankEntry("slang"));
+            continue;
+        }
+        slang.push((from, canonical(to.trim())));
+    }
+    slang
 }
 
 fn check_skills(checker: &mut Checker, raw: Vec<String>) -> Vec<String> {
@@ -190,9 +210,16 @@ fn check_fallback(checker: &mut Checker, raw: Option<RawFallback>) -> FallbackTe
     };
     checker.placeholders(&scope, "answers_zh", &answers.zh);
     checker.placeholders(&scope, "answers_en", &answers.en);
+    let examples = Bilingual {
+        zh: checker.list(&scope, "examples_zh", raw.examples_zh),
+        en: checker.list(&scope, "examples_en", raw.examples_en),
+    };
+    let other_services = checker.list(&scope, "other_services", raw.other_services);
     FallbackTexts {
         answers,
         ask_problem,
+        examples,
+        other_services: other_services.iter().map(|s| canonical(s)).collect(),
     }
 }
 
@@ -285,9 +312,15 @@ fn check_kind(checker: &mut Checker, scope: &Scope, raw: Option<String>) -> Inte
     }
 }
 
-/// The same question taught to two intents of one entrance makes both unreliable.
-fn check_shared_examples(checker: &mut Checker, intents: &[Intent]) {
+/// The same question taught to two intents of one entrance (or to an intent and to the
+/// out-of-scope examples) makes both unreliable.
+fn check_shared_examples(checker: &mut Checker, intents: &[Intent], fallback: &FallbackTexts) {
     let mut owners: HashMap<(Entrance, String), &str> = HashMap::new();
+    for example in fallback.examples.zh.iter().chain(&fallback.examples.en) {
+        for entrance in Entrance::ALL {
+            owners.insert((entrance, normalise_question(example)), "fallback");
+        }
+    }
     for intent in intents {
         let scope = Scope::Intent(intent.name.clone());
         let examples = intent.examples.zh.iter().chain(&intent.examples.en);

@@ -154,6 +154,6 @@ pub(super) fn session_language(session: &Session) -> Language {
         .lines()
         .rev()
         .find(|l| l.speaker == crate::session::Speaker::Customer)
-        .map(|l| crate::recognition::detect_language(&l.text))
+        .map(|l| crate::text::detect_language(&l.text))
         .unwrap_or(Language::Zh)
 }

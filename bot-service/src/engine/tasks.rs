@@ -117,10 +117,9 @@ impl Engine {
                 quick_replies,
                 task,
             } => {
-                let language = task.as_ref().map_or_else(
-                    || crate::recognition::detect_language(&text),
-                    |t| t.language,
-                );
+                let language = task
+                    .as_ref()
+                    .map_or_else(|| crate::text::detect_language(&text), |t| t.language);
                 session.tasks.active = task;
                 (text, quick_replies, language)
             }

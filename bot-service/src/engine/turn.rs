@@ -3,8 +3,8 @@
 
 use super::{BotError, Engine};
 use crate::{
-    recognition::normalise_question,
     session::{RecognisedIntent, Reply, Session, SessionState, SessionView, Speaker},
+    text::normalise_question,
     vocabulary::IntentKind,
 };
 

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
 
-use super::language::{fold, is_han};
 use super::lexicon::{CHINESE_STOP_WORDS, DOMAIN_WORDS, ENGLISH_FORMS, ENGLISH_STOP_WORDS};
+use crate::text::{fold, is_han};
 
 /// jieba's dictionary takes a while to build; every recognizer shares one.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
@@ -100,6 +100,19 @@ pub(crate) fn terms(text: &str) -> Vec<Term> {
             _ => {}
         }
         run = (class != Class::Separator).then_some((at, class));
+    }
+    out
+}
+
+/// Every jieba word of the Chinese runs of a (normalised) text, stop words included:
+/// the vocabulary pinyin is converted into.
+pub(crate) fn chinese_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in text
+        .split(|c: char| !is_han(c))
+        .filter(|run| !run.is_empty())
+    {
+        out.extend(JIEBA.cut(run, true).into_iter().map(|t| t.word.to_owned()));
     }
     out
 }

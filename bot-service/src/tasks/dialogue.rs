@@ -6,7 +6,7 @@
 use super::{ActiveTask, Stage, extract, texts};
 use crate::{
     catalogue::{Bilingual, City, SlotSpec, SlotType, TaskSpec},
-    recognition::detect_language,
+    text::detect_language,
     vocabulary::Language,
 };
 

@@ -3,7 +3,7 @@
 //! Chinese or English name, days (今天/明天/后天, today/tomorrow/the day after), and
 //! the short answers a dialogue waits for (yes, no, cancel, retry, "my own number").
 
-use crate::{catalogue::City, recognition::fold};
+use crate::{catalogue::City, text::fold};
 
 /// A number written in a message.
 #[derive(Clone, Debug, PartialEq, Eq)]

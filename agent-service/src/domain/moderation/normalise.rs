@@ -1,63 +1,10 @@
 //! Text normalisation for the abusive-language lexicon: undoes the disguises people use
 //! to slip a word past a filter, so that the lexicon and a message compare in one form.
-//! Compatibility forms (full-width ｆｕｃｋ, circled ⓕ, mathematical 𝐟) become plain
-//! letters, accents and strike-through marks go, invisible characters go, look-alike
-//! Cyrillic and Greek letters become Latin ones, digits and symbols used as letters
-//! (sh1t, @ss, $) become the letters, and traditional characters become simplified ones.
-
-use unicode_normalization::UnicodeNormalization;
-
-/// Traditional characters of the shipped lexicon's terms, with their simplified forms.
-const TRADITIONAL: &[(char, char)] = &[
-    ('媽', '妈'),
-    ('廢', '废'),
-    ('東', '东'),
-    ('經', '经'),
-    ('賤', '贱'),
-    ('閉', '闭'),
-    ('窮', '穷'),
-    ('沒', '没'),
-    ('腦', '脑'),
-    ('殘', '残'),
-    ('貨', '货'),
-    ('滾', '滚'),
-    ('開', '开'),
-    ('癡', '痴'),
-    ('豬', '猪'),
-    ('這', '这'),
-    ('們', '们'),
-    ('買', '买'),
-    ('賣', '卖'),
-    ('殺', '杀'),
-];
-
-/// Cyrillic and Greek letters that look like Latin ones (after lower-casing).
-const LOOK_ALIKES: &[(char, char)] = &[
-    ('а', 'a'),
-    ('в', 'b'),
-    ('е', 'e'),
-    ('ё', 'e'),
-    ('і', 'i'),
-    ('ј', 'j'),
-    ('к', 'k'),
-    ('о', 'o'),
-    ('р', 'p'),
-    ('с', 'c'),
-    ('ѕ', 's'),
-    ('у', 'y'),
-    ('х', 'x'),
-    ('α', 'a'),
-    ('β', 'b'),
-    ('ε', 'e'),
-    ('ι', 'i'),
-    ('κ', 'k'),
-    ('ν', 'v'),
-    ('ο', 'o'),
-    ('ρ', 'p'),
-    ('τ', 't'),
-    ('υ', 'u'),
-    ('χ', 'x'),
-];
+//! Kept crates do the tables: `decancer` turns confusable and decorated letters back into
+//! plain ones (full-width ｆｕｃｋ, circled ⓕ, mathematical 𝐟, Cyrillic о, accents and
+//! strike-through), `zhconv` turns traditional characters into simplified ones (你媽 →
+//! 你妈). What is left here: invisible characters, and digits and symbols used as
+//! letters (sh1t, @ss, $).
 
 /// Characters that take up no room and separate nothing (zero-width spaces and joiners,
 /// the word joiner, the byte-order mark, the soft hyphen).
@@ -65,21 +12,10 @@ fn invisible(c: char) -> bool {
     matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
-/// Combining marks: accents (fùck) and overlays such as strike-through (f̶u̶c̶k̶).
-fn combining(c: char) -> bool {
-    matches!(c,
-        '\u{0300}'..='\u{036F}'
-        | '\u{1AB0}'..='\u{1AFF}'
-        | '\u{1DC0}'..='\u{1DFF}'
-        | '\u{20D0}'..='\u{20FF}'
-        | '\u{FE20}'..='\u{FE2F}')
-}
-
-fn lookup(table: &[(char, char)], c: char) -> char {
-    table
-        .iter()
-        .find(|(from, _)| *from == c)
-        .map_or(c, |(_, to)| *to)
+/// Whether a character is a Han ideograph. decancer must not see these: it reads some
+/// of them as look-alike letters (口 as o, 人 as a).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 
 /// Digits and symbols written for the letters they resemble.
@@ -95,15 +31,40 @@ fn letter_swap(c: char) -> char {
     }
 }
 
-/// The text in the one form the lexicon is matched in: compatibility forms decomposed,
-/// marks and invisible characters dropped, lower case, look-alikes and swaps undone,
-/// traditional characters simplified.
+/// Plain lower-case letters for a run without Han characters.
+fn cure(run: &str, out: &mut String) {
+    match decancer::cure(run, decancer::Options::default()) {
+        Ok(cured) => out.push_str(cured.as_ref()),
+        Err(_) => out.extend(run.chars().flat_map(char::to_lowercase)),
+    }
+}
+
+/// The text in the one form the lexicon is matched in: invisible characters dropped,
+/// confusables cured and lower-cased, traditional characters simplified, letter swaps
+/// undone.
 pub fn normalise(text: &str) -> String {
-    text.nfkd()
-        .filter(|c| !invisible(*c) && !combining(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| letter_swap(lookup(LOOK_ALIKES, lookup(TRADITIONAL, c))))
-        .collect()
+    let visible: String = text.chars().filter(|c| !invisible(*c)).collect();
+    let mut cured = String::with_capacity(visible.len());
+    let mut run_start = None;
+    for (at, c) in visible.char_indices() {
+        if is_han(c) {
+            if let Some(start) = run_start.take() {
+                cure(&visible[start..at], &mut cured);
+            }
+            cured.push(c);
+        } else {
+            run_start.get_or_insert(at);
+        }
+    }
+    if let Some(start) = run_start {
+        cure(&visible[start..], &mut cured);
+    }
+    let simplified = if cured.chars().any(is_han) {
+        zhconv::zhconv(&cured, zhconv::Variant::ZhHans)
+    } else {
+        cured
+    };
+    simplified.chars().map(letter_swap).collect()
 }
 
 #[cfg(test)]
@@ -125,7 +86,7 @@ mod tests {
             ("傻\u{00AD}逼", "傻逼"),
             ("你\u{200B}媽", "你妈"),
             ("廢物", "废物"),
-            ("你好\u{3000}世界", "你好 世界"),
+            ("豬腦子", "猪脑子"),
         ];
         for (text, want) in cases {
             assert_eq!(normalise(text), want, "{text:?}");
@@ -133,8 +94,9 @@ mod tests {
     }
 
     #[test]
-    fn keeps_ordinary_text_readable() {
-        assert_eq!(normalise("您好，很高兴为您服务"), "您好,很高兴为您服务");
+    fn keeps_chinese_and_ordinary_text_readable() {
+        assert_eq!(normalise("水滚开后口感更好"), "水滚开后口感更好");
         assert_eq!(normalise("Thank You"), "thank you");
+        assert_eq!(normalise("２B"), "2b");
     }
 }

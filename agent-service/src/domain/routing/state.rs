@@ -142,7 +142,8 @@ impl Routing {
             .or_insert_with(|| AgentLoad::new(agent.clone(), agent.presence_since));
         let became_available =
             agent.presence == Presence::Available && slot.agent.presence != Presence::Available;
-        let slots_changed = slot.agent.presence != agent.presence || slot.agent.profile != agent.profile;
+        let slots_changed =
+            slot.agent.presence != agent.presence || slot.agent.profile != agent.profile;
         slot.agent = agent.clone();
         if became_available {
             slot.idle_since = now;
@@ -230,11 +231,17 @@ impl Routing {
     /// Every queued ticket with its place: (ticket, position from 1, waiting in its
     /// queue), queue by queue.
     pub fn positions(&self) -> impl Iterator<Item = (&Waiting, u32, u32)> {
-        self.lines.iter().flat_map(move |(queue, _)| self.places(queue, 0))
+        self.lines
+            .iter()
+            .flat_map(move |(queue, _)| self.places(queue, 0))
     }
 
     /// The tickets of `queue` from place `from` (0-based) on, with their places.
-    pub fn places(&self, queue: &QueueId, from: usize) -> impl Iterator<Item = (&Waiting, u32, u32)> {
+    pub fn places(
+        &self,
+        queue: &QueueId,
+        from: usize,
+    ) -> impl Iterator<Item = (&Waiting, u32, u32)> {
         let keys = self.lines.keys(queue);
         let waiting = lines::count(keys.len());
         keys.iter()
@@ -305,7 +312,7 @@ mod check;
 mod lines;
 mod offers;
 
-pub use lines::{Changes, QueueId};
 use lines::Lines;
+pub use lines::{Changes, QueueId};
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
-//! Character-level text handling shared by recognition and the session layer: full-width
-//! to half-width folding, telling Chinese from English, and the normal form of a question
-//! used to count unanswered ones.
+//! Character-level text handling shared by the catalogue, recognition and the session
+//! layer: full-width to half-width folding, traditional to simplified Chinese (the kept
+//! `zhconv` tables), telling Chinese from English, and the normal form of a question
+//! used to count unanswered ones. A leaf module: it depends on nothing else here.
 
 use crate::vocabulary::Language;
 
@@ -11,13 +12,13 @@ const CHINESE_SHARE: f64 = 0.25;
 
 /// Whether a character is a Han ideograph (CJK unified ideographs and extension A, plus
 /// the compatibility block).
-pub(crate) fn is_han(c: char) -> bool {
+pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 
 /// Folds full-width ASCII forms (ＡＢＣ１２３？) and the ideographic space to their
 /// half-width equivalents, so "ｏｒｄｅｒ" and "order" are the same word.
-pub(crate) fn half_width(c: char) -> char {
+pub fn half_width(c: char) -> char {
     match c {
         '\u{3000}' => ' ',
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -26,7 +27,7 @@ pub(crate) fn half_width(c: char) -> char {
 }
 
 /// Half-width folding and lower-casing in one pass, the first step of every analysis.
-pub(crate) fn fold(text: &str) -> String {
+pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.chars().map(half_width) {
         if c.is_ascii() {
@@ -36,6 +37,21 @@ pub(crate) fn fold(text: &str) -> String {
         }
     }
     folded
+}
+
+/// Traditional characters turned into simplified ones (賣家不發貨 → 卖家不发货), with
+/// the MediaWiki conversion tables; text without Han characters is returned as it is.
+pub fn simplify(text: &str) -> String {
+    if text.chars().any(is_han) {
+        zhconv::zhconv(text, zhconv::Variant::ZhHans)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The form every analysis starts from: [`fold`]ed, then [`simplify`]d.
+pub fn canonical(text: &str) -> String {
+    simplify(&fold(text))
 }
 
 /// The language a message is written in: Chinese when Han characters make up at least a
@@ -133,5 +149,13 @@ mod tests {
         );
         assert_eq!(normalise_question("发货了吗。。。"), "发货了吗");
         assert_eq!(normalise_question("???"), "");
+    }
+
+    #[test]
+    fn traditional_characters_become_simplified() {
+        assert_eq!(canonical("賣家不發貨"), "卖家不发货");
+        assert_eq!(canonical("發票怎麼開？"), "发票怎么开?");
+        assert_eq!(canonical("ＲＥＦＵＮＤ"), "refund");
+        assert_eq!(simplify("謝謝"), "谢谢");
     }
 }
