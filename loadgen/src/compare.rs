@@ -48,7 +48,9 @@ pub struct ComparePlan {
 
 /// Runs the rows and prints the report.
 pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyhow::Result<()> {
-    for warning in crate::freshness::stale_binaries() {
+    // Judged before the run: a source edited while it runs does not make it stale.
+    let stale = crate::freshness::stale_binaries();
+    for warning in &stale {
         eprintln!("warning: {warning}");
     }
     let spec = |c: usize, s: usize| LoadSpec {
@@ -165,7 +167,7 @@ pub async fn run(plan: &ComparePlan, pinning: &Pinning, tokens: &Tokens) -> anyh
 
     let context = report::Context {
         title: "loadgen compare".to_owned(),
-        warnings: crate::freshness::stale_binaries(),
+        warnings: stale,
         pinning: pinning.describe(),
         timing: format!(
             "{:?} warm-up, then {:?} measured",

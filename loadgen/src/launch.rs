@@ -51,6 +51,8 @@ pub struct Running {
     servers: Vec<Server>,
     dir: Option<tempfile::TempDir>,
     keep: bool,
+    /// Warnings that the service binaries were older than their sources at start.
+    pub stale: Vec<String>,
 }
 
 impl Running {
@@ -85,6 +87,7 @@ impl Running {
             servers: vec![server],
             dir: Some(dir),
             keep: false,
+            stale: Vec::new(),
         })
     }
 
@@ -94,6 +97,8 @@ impl Running {
         store: &Store,
         offer_timeout_secs: Option<u64>,
     ) -> anyhow::Result<Self> {
+        // Judged before starting: a source edited during the run does not make it stale.
+        let stale = crate::freshness::stale_binaries();
         let dir = run_dir()?;
         let database_url = match store {
             Store::Sqlite => format!("sqlite://{}", dir.path().join("agent.db").display()),
@@ -147,6 +152,7 @@ impl Running {
             servers: vec![bot, agent],
             dir: Some(dir),
             keep: false,
+            stale,
         })
     }
 

@@ -147,11 +147,12 @@ fn finish(
     keep: bool,
     pinning: &Pinning,
 ) -> anyhow::Result<()> {
-    let started_here = running.is_some();
-    if started_here {
-        for warning in freshness::stale_binaries() {
-            eprintln!("warning: {warning}");
-        }
+    let stale = running
+        .as_ref()
+        .map(|r| r.stale.clone())
+        .unwrap_or_default();
+    for warning in &stale {
+        eprintln!("warning: {warning}");
     }
     let mut summary = match summary {
         Ok(s) => s,
@@ -172,11 +173,7 @@ fn finish(
     }
     eprintln!("{}", summary.line());
     let context = report::Context {
-        warnings: if started_here {
-            freshness::stale_binaries()
-        } else {
-            Vec::new()
-        },
+        warnings: stale,
         title: format!("loadgen {}", summary.path),
         pinning: pinning.describe(),
         timing: format!("{:?} measured after the warm-up", summary.window),
