@@ -121,7 +121,16 @@ impl Intake {
         entrance: Entrance,
     ) -> Result<Option<TicketView>, DomainError> {
         require_id("customer_id", customer_id)?;
-        match self.store.open_ticket_for(customer_id, entrance).await? {
+        // Routing knows every open ticket: most customers have none, and are told so
+        // without a database read.
+        let Some(known) = self.dispatcher.open_ticket_of(customer_id, entrance).await else {
+            return Ok(None);
+        };
+        let ticket = match self.store.ticket(&known).await? {
+            Some(t) if t.is_open() && t.customer_id == customer_id => Some(t),
+            _ => self.store.open_ticket_for(customer_id, entrance).await?,
+        };
+        match ticket {
             Some(ticket) => Ok(Some(self.view(ticket).await?)),
             None => Ok(None),
         }

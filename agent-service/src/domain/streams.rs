@@ -128,8 +128,11 @@ impl Streams {
             tokio::pin!(draining);
             let mut live: Option<Arc<TicketEvent>> = None;
             let mut refresh = true;
+            // The ticket was just read: nothing stored after the caller's point yet.
+            let mut caught_up = ticket.last_sequence <= after_sequence;
             loop {
-                if refresh || live.is_some() {
+                let skip_store = std::mem::take(&mut caught_up);
+                if (refresh && !skip_store) || live.is_some() {
                     let events = match catch_up(store, &id, &mut last, live.as_deref()).await {
                         Ok(events) => events,
                         Err(e) => {

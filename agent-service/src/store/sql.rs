@@ -63,7 +63,7 @@ impl SqlStore {
                     format!("{url}?mode=rwc")
                 };
                 AnyPoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(8)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             for pragma in [

@@ -73,6 +73,7 @@ impl Engine {
             .await
             .map_err(|e| self.human_side_error(&session, e))?;
         session.queue(place.ticket_id.clone());
+        session.last_sequence = place.known_events;
         session.last_activity = self.now();
         if let Some(cell) = self.registry.get(&session.id) {
             self.follow(cell, place.ticket_id.clone(), session.user_id.clone());

@@ -96,7 +96,12 @@ impl HumanDesk for AgentServiceClient {
                 async move { client.create_ticket(request).await }
             })
             .await?;
-        queue_place(response.ticket, response.queue_status)
+        let known = response.ticket.as_ref().map_or(0, |t| t.last_sequence);
+        let mut place = queue_place(response.ticket, response.queue_status)?;
+        if response.created {
+            place.known_events = known;
+        }
+        Ok(place)
     }
 
     async fn place(&self, ticket_id: &str, customer_id: &str) -> Result<QueuePlace, HandoffError> {

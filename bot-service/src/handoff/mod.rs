@@ -46,6 +46,9 @@ pub struct QueuePlace {
     pub position: u32,
     /// Estimated wait.
     pub estimated_wait: Duration,
+    /// The ticket's events the caller already knows of (a ticket it just created holds
+    /// only its "queued" event), so following it need not replay them.
+    pub known_events: u64,
 }
 
 /// A conversation with a person that is still open when the customer starts a new

@@ -55,6 +55,7 @@ pub fn queue_place(
         .ok_or_else(|| HandoffError::Refused("agent-service answered without a ticket".into()))?;
     let status = status.unwrap_or_default();
     Ok(QueuePlace {
+        known_events: 0,
         ticket_id: ticket.ticket_id,
         position: status.position,
         estimated_wait: status

@@ -150,6 +150,7 @@ impl Dispatcher {
         let (mut queued, mut held) = (0, 0);
         for o in open {
             let t = &o.ticket;
+            state.note_open(&t.customer_id, t.entrance, &t.ticket_id);
             match (t.status, &t.agent) {
                 (TicketStatus::WithAgent, Some(agent)) => {
                     let since = t.assigned_at.unwrap_or(t.created_at);
@@ -173,6 +174,7 @@ impl Dispatcher {
     /// Queues a newly stored ticket and routes.
     pub async fn enqueue(&self, ticket: &Ticket) {
         let mut state = self.inner.state.lock().await;
+        state.note_open(&ticket.customer_id, ticket.entrance, &ticket.ticket_id);
         state.enqueue(waiting_of(ticket, None));
         let pending = self.route(&mut state);
         drop(state);

@@ -73,6 +73,7 @@ impl Dispatcher {
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("no ticket '{ticket_id}'")))?;
         if let Some(event) = closed.event {
+            state.forget_open(ticket_id);
             if state.chat(ticket_id).is_some()
                 && let Some(assigned) = closed.ticket.assigned_at
             {

@@ -104,6 +104,10 @@ pub struct Routing {
     chats: HashMap<String, Chat>,
     finished: HashMap<String, (String, &'static str)>,
     finished_order: VecDeque<String>,
+    /// Every open ticket (queued or with an agent) by customer and entrance, so "does
+    /// this customer have an open conversation?" needs no database read.
+    open: HashMap<(String, Entrance), String>,
+    open_keys: HashMap<String, (String, Entrance)>,
 }
 
 /// Misses in a row after which an agent is set AWAY.
@@ -125,6 +129,8 @@ impl Routing {
             chats: HashMap::new(),
             finished: HashMap::new(),
             finished_order: VecDeque::new(),
+            open: HashMap::new(),
+            open_keys: HashMap::new(),
         }
     }
 
@@ -160,6 +166,29 @@ impl Routing {
             self.end_offer(&offer_id, "the agent is not available", &mut lapsed);
         }
         lapsed
+    }
+
+    /// Notes that the customer's ticket at `entrance` is open.
+    pub fn note_open(&mut self, customer_id: &str, entrance: Entrance, ticket_id: &str) {
+        let key = (customer_id.to_owned(), entrance);
+        self.open.insert(key.clone(), ticket_id.to_owned());
+        self.open_keys.insert(ticket_id.to_owned(), key);
+    }
+
+    /// Notes that the ticket closed.
+    pub fn forget_open(&mut self, ticket_id: &str) {
+        if let Some(key) = self.open_keys.remove(ticket_id)
+            && self.open.get(&key).is_some_and(|t| t == ticket_id)
+        {
+            self.open.remove(&key);
+        }
+    }
+
+    /// The customer's open ticket at `entrance`, as far as routing knows.
+    pub fn open_ticket_of(&self, customer_id: &str, entrance: Entrance) -> Option<&str> {
+        self.open
+            .get(&(customer_id.to_owned(), entrance))
+            .map(String::as_str)
     }
 
     /// One agent with their load.

@@ -113,6 +113,15 @@ impl Dispatcher {
         })
     }
 
+    /// The customer's open ticket at `entrance`, from memory (no database read); a
+    /// ticket stored a moment ago may not be known yet.
+    pub async fn open_ticket_of(&self, customer_id: &str, entrance: Entrance) -> Option<String> {
+        let state = self.inner.state.lock().await;
+        state
+            .open_ticket_of(customer_id, entrance)
+            .map(str::to_owned)
+    }
+
     /// The agent's open offer.
     pub async fn offer_for(&self, agent_id: &str) -> Option<Offer> {
         let state = self.inner.state.lock().await;
