@@ -28,6 +28,9 @@ enum Command {
     Token(TokenArgs),
 }
 
+#[global_allocator]
+static ALLOCATOR: server_kit::Allocator = server_kit::ALLOCATOR;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -61,6 +61,9 @@ enum EvalPart {
     Both,
 }
 
+#[global_allocator]
+static ALLOCATOR: server_kit::Allocator = server_kit::ALLOCATOR;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

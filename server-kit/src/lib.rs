@@ -16,3 +16,11 @@ pub mod time;
 pub use auth::{Caller, Hs256Tokens, Role, TokenVerifier};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use shutdown::Shutdown;
+
+/// The memory allocator the service binaries install (`#[global_allocator]`): a gRPC
+/// server allocates for every frame, header and message, and mimalloc does that for
+/// much less CPU than the system allocator.
+pub type Allocator = mimalloc::MiMalloc;
+
+/// The [`Allocator`], for `#[global_allocator] static A: Allocator = ALLOCATOR;`.
+pub const ALLOCATOR: Allocator = mimalloc::MiMalloc;

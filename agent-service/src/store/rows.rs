@@ -5,9 +5,14 @@
 /// Most parameters bound in one statement (SQLite allows 32,766, PostgreSQL 65,535).
 const MAX_PARAMS: usize = 30_000;
 
-/// How many rows of `columns` parameters fit in one statement.
+/// Most rows per statement: each distinct row count is its own prepared statement in the
+/// connection's cache, and SQLite looks bind parameters up by name in a list (quadratic
+/// in their number), so moderate statements beat huge ones.
+const MAX_ROWS: usize = 32;
+
+/// How many rows of `columns` parameters go in one statement.
 pub(super) fn rows_per_statement(columns: usize) -> usize {
-    (MAX_PARAMS / columns.max(1)).max(1)
+    (MAX_PARAMS / columns.max(1)).clamp(1, MAX_ROWS)
 }
 
 /// `($1, $2, …), (…), …` for `rows` rows of `columns` parameters each.

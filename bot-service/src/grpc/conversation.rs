@@ -62,7 +62,7 @@ impl ConversationService for ConversationApi {
             )));
         }
         let (session, greeting) = self.engine.start(&caller.subject, entrance, language).await;
-        tracing::info!(session = %session.id, user = %caller.subject, entrance = entrance.as_str(), "session started");
+        tracing::debug!(session = %session.id, user = %caller.subject, entrance = entrance.as_str(), "session started");
         Ok(Response::new(pb::StartSessionResponse {
             session: Some(session_to_pb(&session)),
             greeting: Some(reply_to_pb(&greeting)),

@@ -44,6 +44,9 @@ struct Cli {
     log_format: LogFormat,
 }
 
+#[global_allocator]
+static ALLOCATOR: server_kit::Allocator = server_kit::ALLOCATOR;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
