@@ -10,6 +10,8 @@ mod notices;
 mod relay;
 pub mod stats;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod turn;
 
 use std::{
@@ -53,6 +55,24 @@ pub struct EngineSettings {
     pub offer_agent_after_fallbacks: u32,
     /// The official complaint hotline quoted in answers.
     pub hotline: String,
+}
+
+impl EngineSettings {
+    /// The settings bot-service starts with unless configured otherwise (the default
+    /// catalogue, a 10-minute idle limit…): for benchmarks and tests of the robot alone.
+    pub fn defaults() -> Self {
+        let b = crate::config::BehaviourSettings::default();
+        Self {
+            catalogue: b.catalogue.clone(),
+            confidence_threshold: b.confidence_threshold,
+            idle_timeout: b.idle_timeout(),
+            transcript_window: b.transcript_window,
+            max_message_chars: b.max_message_chars,
+            offer_agent_after_turns: b.offer_agent_after_turns,
+            offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
+            hotline: b.hotline,
+        }
+    }
 }
 
 /// The robot.

@@ -4,6 +4,7 @@
 
 pub mod client;
 mod events;
+pub mod unreachable;
 mod wire;
 
 use std::{pin::Pin, time::Duration};

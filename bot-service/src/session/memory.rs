@@ -11,12 +11,12 @@ use std::{
 use super::{Reply, Speaker};
 
 /// Transcript lines kept unless configured otherwise.
-pub const DEFAULT_TRANSCRIPT_WINDOW: usize = 40;
+pub const DEFAULT_TRANSCRIPT_WINDOW: usize = 20;
 /// Answered client message ids kept for retries: a client retries its latest messages,
 /// not ones from dozens of turns ago.
-pub const REMEMBERED_TURNS: usize = 16;
+pub const REMEMBERED_TURNS: usize = 8;
 /// Replies that can still be rated.
-pub const RATEABLE_REPLIES: usize = 64;
+pub const RATEABLE_REPLIES: usize = 32;
 
 /// One line of the robot conversation, handed to the agent on escalation.
 #[derive(Clone, Debug, PartialEq)]
