@@ -10,7 +10,8 @@ mod endpoint;
 
 use std::{borrow::Cow, sync::Arc};
 
-use metrics::{Counter, Gauge, Histogram, Key, Label, Level, Metadata, Recorder, Unit};
+use metrics::{Counter, Gauge, Histogram, Key, Label, Level, Metadata, Recorder};
+pub use metrics::Unit;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 pub use endpoint::{Collector, MetricsEndpoint};

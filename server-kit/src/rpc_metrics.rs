@@ -60,11 +60,16 @@ impl<S: NamedService> NamedService for Measured<S> {
     const NAME: &'static str = S::NAME;
 }
 
-impl<S> Service<http::Request<Body>> for Measured<S>
+/// What a response body must be to be measured (and served).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, B> Service<http::Request<Body>> for Measured<S>
 where
-    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+    S: Service<http::Request<Body>, Response = http::Response<B>, Error = Infallible>
         + NamedService,
     S::Future: Send + 'static,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     type Response = http::Response<Body>;
     type Error = Infallible;
@@ -102,7 +107,7 @@ where
             if let Some(code) = status_of(response.headers()) {
                 // Trailers-only answer (an error): the call is over.
                 end.finish(code);
-                return Ok(response);
+                return Ok(response.map(Body::new));
             }
             Ok(response.map(|body| Body::new(MeasuredBody { inner: body, end })))
         })
@@ -146,16 +151,16 @@ impl Drop for End {
 }
 
 pin_project_lite::pin_project! {
-    struct MeasuredBody {
+    struct MeasuredBody<B> {
         #[pin]
-        inner: Body,
+        inner: B,
         end: End,
     }
 }
 
-impl HttpBody for MeasuredBody {
+impl<B: HttpBody<Data = Bytes>> HttpBody for MeasuredBody<B> {
     type Data = Bytes;
-    type Error = tonic::Status;
+    type Error = B::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,

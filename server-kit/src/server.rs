@@ -129,11 +129,11 @@ impl GrpcServer {
     }
 
     /// Adds an application service; health reports it by name.
-    pub fn add_service<S>(mut self, service: S) -> Self
+    pub fn add_service<S, B>(mut self, service: S) -> Self
     where
         S: tower::Service<
                 http::Request<tonic::body::Body>,
-                Response = http::Response<tonic::body::Body>,
+                Response = http::Response<B>,
                 Error = std::convert::Infallible,
             > + NamedService
             + Clone
@@ -141,6 +141,8 @@ impl GrpcServer {
             + Sync
             + 'static,
         S::Future: Send + 'static,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<rpc_metrics::BoxError>,
     {
         self.service_names.push(S::NAME);
         if self.meter.is_enabled() {
