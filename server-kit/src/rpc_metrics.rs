@@ -96,8 +96,7 @@ where
             service: S::NAME,
             method,
             in_flight,
-            code: None,
-            finished: false,
+            done: false,
         };
         let started = Instant::now();
         let future = self.inner.call(request);
@@ -114,19 +113,27 @@ where
     }
 }
 
-/// Counts a call once, when it ends or is dropped.
+/// Counts a call once: when its status is known (before it goes on the wire, so a
+/// client that saw the answer can already read the count), or when it is dropped.
 struct End {
     meter: Meter,
     service: &'static str,
     method: String,
     in_flight: Gauge,
-    code: Option<i32>,
-    finished: bool,
+    done: bool,
 }
 
 impl End {
     fn finish(mut self, code: i32) {
-        self.code = Some(code);
+        self.record(code);
+    }
+
+    fn record(&mut self, code: i32) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        self.in_flight.decrement(1.0);
+        self.counter(code).increment(1);
     }
 
     fn counter(&self, code: i32) -> Counter {
@@ -143,10 +150,8 @@ impl End {
 
 impl Drop for End {
     fn drop(&mut self) {
-        self.in_flight.decrement(1.0);
         // Never answered, or the body was dropped before its trailers: abandoned.
-        let code = self.code.unwrap_or(if self.finished { 0 } else { 1 });
-        self.counter(code).increment(1);
+        self.record(1);
     }
 }
 
@@ -171,10 +176,10 @@ impl<B: HttpBody<Data = Bytes>> HttpBody for MeasuredBody<B> {
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(code) = frame.trailers_ref().and_then(status_of) {
-                    this.end.code = Some(code);
+                    this.end.record(code);
                 }
             }
-            Poll::Ready(None) => this.end.finished = true,
+            Poll::Ready(None) => this.end.record(0),
             Poll::Ready(Some(Err(_))) | Poll::Pending => {}
         }
         polled
