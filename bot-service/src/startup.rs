@@ -143,6 +143,10 @@ impl Application {
             interceptor(verifier),
         ));
         let health = server.health();
+        // Unknown until the first check, which runs as soon as the server does.
+        health
+            .set_dependency(observe::AGENT_LINK_HEALTH, false)
+            .await;
         let endpoint =
             endpoint.map(|e| e.with_collector(observe::collector(engine.clone(), metrics.clone())));
         Ok(Self {
