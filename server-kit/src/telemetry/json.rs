@@ -170,3 +170,70 @@ where
         writeln!(writer, "{text}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::{fmt::MakeWriter, prelude::*};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Buffer {
+        type Writer = Buffer;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn a_line_names_the_process_and_the_call_it_belongs_to() {
+        let buffer = Buffer::default();
+        let identity = Identity {
+            service: "agent-service",
+            version: "9.9.9",
+            instance: "pod-7".into(),
+        };
+        let subscriber = tracing_subscriber::registry().with(CorrelationLayer).with(
+            tracing_subscriber::fmt::layer()
+                .event_format(JsonLines::new(&identity))
+                .with_writer(buffer.clone()),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            let call = tracing::info_span!(
+                "rpc",
+                request_id = "req-1",
+                method = "/x.Y/Z",
+                trace_id = tracing::field::Empty
+            );
+            call.record("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736");
+            let _in_call = call.enter();
+            let _inner = tracing::info_span!("store", otel.name = "store.ticket").entered();
+            tracing::info!(ticket = "t-1", "looked up");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let line: Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["message"], "looked up");
+        assert_eq!(line["ticket"], "t-1");
+        assert_eq!(line["service"], "agent-service");
+        assert_eq!(line["version"], "9.9.9");
+        assert_eq!(line["instance"], "pod-7");
+        assert_eq!(line["request_id"], "req-1");
+        assert_eq!(line["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(line["method"], "/x.Y/Z");
+        assert_eq!(line["span"], "store");
+    }
+}
