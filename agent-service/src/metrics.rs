@@ -65,7 +65,11 @@ impl AgentMetrics {
         use server_kit::metrics::Unit::Seconds;
         let m = &meter;
         m.describe_gauge(TICKETS_WAITING, None, "Tickets waiting, per queue.");
-        m.describe_gauge(OLDEST_WAIT, Some(Seconds), "Wait of the oldest ticket, per queue.");
+        m.describe_gauge(
+            OLDEST_WAIT,
+            Some(Seconds),
+            "Wait of the oldest ticket, per queue.",
+        );
         m.describe_counter(OFFERS_MADE, None, "Offers made to agents.");
         m.describe_counter(OFFERS_ENDED, None, "Offers ended, by outcome.");
         m.describe_gauge(AGENTS, None, "Agents by presence.");
@@ -187,12 +191,12 @@ impl AgentMetrics {
 
     /// Complaints per status, and how many open ones are overdue.
     pub fn complaints(&self, by_status: impl IntoIterator<Item = (String, u64)>, overdue: u64) {
-        let readings = by_status
-            .into_iter()
-            .map(|(s, n)| (vec![s], n as f64));
+        let readings = by_status.into_iter().map(|(s, n)| (vec![s], n as f64));
         self.families
             .complaints
             .set(&self.meter, COMPLAINTS, &["status"], readings);
-        self.meter.gauge(COMPLAINTS_OVERDUE, &[]).set(overdue as f64);
+        self.meter
+            .gauge(COMPLAINTS_OVERDUE, &[])
+            .set(overdue as f64);
     }
 }

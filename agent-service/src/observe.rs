@@ -5,9 +5,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use server_kit::{
-    Shutdown, clock::SharedClock, metrics::Collector, server::HealthHandle,
-};
+use server_kit::{Shutdown, clock::SharedClock, metrics::Collector, server::HealthHandle};
 use tokio::task::JoinHandle;
 
 use crate::{

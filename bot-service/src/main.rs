@@ -104,10 +104,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::Sandbox { address }) => {
             let _logs = telemetry::init_with(
-        settings.server.log_format,
-        telemetry::Identity::new("bot-service", env!("CARGO_PKG_VERSION")),
-        telemetry::TraceSettings::from_env(),
-    );
+                settings.server.log_format,
+                telemetry::Identity::new("bot-service", env!("CARGO_PKG_VERSION")),
+                telemetry::TraceSettings::from_env(),
+            );
             let app = SandboxApp::build(SandboxSettings {
                 listen: *address,
                 jwt_secret: settings.server.jwt_secret.clone(),

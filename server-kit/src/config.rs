@@ -227,8 +227,8 @@ mod tests {
         let ok = parse::<Sample>("[server]\nlisten = \"127.0.0.1:7\"\n", "x.toml").unwrap();
         assert_eq!(ok.server.listen_addr(1).port(), 7);
         assert_eq!(ServerSettings::default().listen_addr(50051).port(), 50051);
-        let on = parse::<Sample>("[server]\nmetrics_listen = \"127.0.0.1:9464\"\n", "x.toml")
-            .unwrap();
+        let on =
+            parse::<Sample>("[server]\nmetrics_listen = \"127.0.0.1:9464\"\n", "x.toml").unwrap();
         assert_eq!(on.server.metrics_listen.map(|a| a.port()), Some(9464));
         assert_eq!(ServerSettings::default().metrics_listen, None);
     }

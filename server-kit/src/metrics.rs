@@ -10,9 +10,11 @@ mod endpoint;
 
 use std::{borrow::Cow, sync::Arc};
 
-use metrics::{Counter, Gauge, Histogram, Key, Label, Level, Metadata, Recorder};
 pub use metrics::Unit;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics::{Counter, Gauge, Histogram, Key, Label, Level, Metadata, Recorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 pub use endpoint::{Collector, MetricsEndpoint};
 

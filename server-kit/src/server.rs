@@ -244,8 +244,7 @@ impl HealthHandle {
     /// Reports `""` and every application service SERVING or NOT_SERVING; says whether
     /// that changed anything.
     pub async fn set_serving(&self, serving: bool) -> bool {
-        if self.shutdown.is_draining() || self.serving.swap(serving, Ordering::SeqCst) == serving
-        {
+        if self.shutdown.is_draining() || self.serving.swap(serving, Ordering::SeqCst) == serving {
             return false;
         }
         let status = if serving {

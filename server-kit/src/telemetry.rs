@@ -85,10 +85,13 @@ pub struct TraceSettings {
 impl TraceSettings {
     /// From the standard OpenTelemetry variables.
     pub fn from_env() -> Self {
-        let endpoint = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]
-            .iter()
-            .filter_map(|v| std::env::var(v).ok())
-            .find(|v| !v.trim().is_empty());
+        let endpoint = [
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty());
         Self { endpoint }
     }
 }

@@ -53,7 +53,11 @@ pub async fn scrape(addr: SocketAddr) -> Scrape {
         .expect("read the scrape");
     let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.to_ascii_lowercase().contains("content-type: text/plain"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain"),
+        "{head}"
+    );
     Scrape {
         series: body.lines().filter_map(parse).collect(),
         text: body.to_owned(),

@@ -72,7 +72,11 @@ async fn agent_service_health_follows_its_store_and_the_bot_reports_the_link() {
         ServingStatus::NotServing
     );
     until(&mut link, ServingStatus::NotServing).await;
-    assert_eq!(check(bot.clone(), "").await, ServingStatus::Serving, "the robot itself still answers");
+    assert_eq!(
+        check(bot.clone(), "").await,
+        ServingStatus::Serving,
+        "the robot itself still answers"
+    );
     assert_eq!(
         check(bot.clone(), "honeydesk.bot.v1.ConversationService").await,
         ServingStatus::Serving

@@ -43,7 +43,10 @@ async fn scrapes_follow_a_hand_off_and_an_accept() {
     })
     .await;
     let bot = app.stack.bot_metrics.expect("bot-service serves metrics");
-    let agent = app.stack.agent_metrics.expect("agent-service serves metrics");
+    let agent = app
+        .stack
+        .agent_metrics
+        .expect("agent-service serves metrics");
 
     let before = scrape(agent).await;
     assert_eq!(before.or_zero(WAITING, QUEUE), 0.0);
@@ -58,33 +61,59 @@ async fn scrapes_follow_a_hand_off_and_an_accept() {
     chat.request_agent().await.expect("queued for a person");
 
     let b = scrape(bot).await;
-    let turns = |kind| b.or_zero("honeydesk_bot_turns_total", &[("entrance", "consumer"), ("kind", kind)]);
+    let turns = |kind| {
+        b.or_zero(
+            "honeydesk_bot_turns_total",
+            &[("entrance", "consumer"), ("kind", kind)],
+        )
+    };
     assert_eq!(turns("faq"), 1.0, "{}", b.text);
     assert_eq!(turns("fallback"), 1.0, "{}", b.text);
-    assert_eq!(b.or_zero("honeydesk_bot_fallbacks_total", &[("entrance", "consumer")]), 1.0);
     assert_eq!(
-        b.or_zero("honeydesk_bot_recognition_confidence_count", &[("entrance", "consumer")]),
+        b.or_zero("honeydesk_bot_fallbacks_total", &[("entrance", "consumer")]),
         1.0
     );
     assert_eq!(
-        b.or_zero("honeydesk_bot_handoffs_requested_total", &[("entrance", "consumer")]),
+        b.or_zero(
+            "honeydesk_bot_recognition_confidence_count",
+            &[("entrance", "consumer")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        b.or_zero(
+            "honeydesk_bot_handoffs_requested_total",
+            &[("entrance", "consumer")]
+        ),
         1.0
     );
     assert_eq!(b.value("honeydesk_bot_handoffs_failed_total", &[]), None);
-    assert_eq!(b.or_zero("honeydesk_bot_sessions", &[("state", "queued")]), 1.0);
+    assert_eq!(
+        b.or_zero("honeydesk_bot_sessions", &[("state", "queued")]),
+        1.0
+    );
     let rpc = [
         ("grpc_service", "honeydesk.bot.v1.ConversationService"),
         ("grpc_method", "SendMessage"),
     ];
     assert_eq!(
-        b.or_zero("grpc_server_handled_total", &[rpc[0], rpc[1], ("grpc_code", "OK")]),
+        b.or_zero(
+            "grpc_server_handled_total",
+            &[rpc[0], rpc[1], ("grpc_code", "OK")]
+        ),
         2.0
     );
     assert_eq!(b.or_zero("grpc_server_handling_seconds_count", &rpc), 2.0);
 
     let a = scrape(agent).await;
     assert_eq!(a.or_zero(WAITING, QUEUE), 1.0, "{}", a.text);
-    assert_eq!(a.or_zero("honeydesk_agent_tickets_created_total", &[("entrance", "consumer")]), 1.0);
+    assert_eq!(
+        a.or_zero(
+            "honeydesk_agent_tickets_created_total",
+            &[("entrance", "consumer")]
+        ),
+        1.0
+    );
     assert_eq!(
         a.or_zero(
             "honeydesk_agent_store_operation_duration_seconds_count",
@@ -92,7 +121,10 @@ async fn scrapes_follow_a_hand_off_and_an_accept() {
         ),
         1.0
     );
-    assert_eq!(a.or_zero("honeydesk_agent_group_commit_batch_size_count", &[]), 1.0);
+    assert_eq!(
+        a.or_zero("honeydesk_agent_group_commit_batch_size_count", &[]),
+        1.0
+    );
     assert_eq!(
         a.or_zero(
             "grpc_server_handled_total",
@@ -111,15 +143,15 @@ async fn scrapes_follow_a_hand_off_and_an_accept() {
     let mut desk = Desk::open(&app, "a-1025").await;
     let offer = desk.offer().await;
     let offered = scrape(agent).await;
-    assert_eq!(offered.or_zero("honeydesk_agent_offers_made_total", &[]), 1.0);
+    assert_eq!(
+        offered.or_zero("honeydesk_agent_offers_made_total", &[]),
+        1.0
+    );
     assert_eq!(offered.or_zero(WAITING, QUEUE), 1.0);
     assert!(offered.or_zero("honeydesk_agent_agents", &[("presence", "available")]) >= 1.0);
     // The desk stream is open: one stream in flight.
     assert_eq!(
-        offered.or_zero(
-            "grpc_server_in_flight",
-            &[("grpc_method", "StreamDesk")]
-        ),
+        offered.or_zero("grpc_server_in_flight", &[("grpc_method", "StreamDesk")]),
         1.0
     );
 
@@ -128,7 +160,10 @@ async fn scrapes_follow_a_hand_off_and_an_accept() {
     assert_eq!(accepted.or_zero(WAITING, QUEUE), 0.0, "{}", accepted.text);
     assert_eq!(accepted.or_zero("honeydesk_agent_conversations", &[]), 1.0);
     assert_eq!(
-        accepted.or_zero("honeydesk_agent_offers_ended_total", &[("outcome", "accepted")]),
+        accepted.or_zero(
+            "honeydesk_agent_offers_ended_total",
+            &[("outcome", "accepted")]
+        ),
         1.0
     );
 
@@ -137,11 +172,28 @@ async fn scrapes_follow_a_hand_off_and_an_accept() {
     chat.say_with_id("to-agent", "在吗").await.expect("relayed");
     desk.customer_said().await;
     let b = scrape(bot).await;
-    assert_eq!(b.or_zero("honeydesk_bot_relayed_messages_total", &[("entrance", "consumer")]), 1.0);
-    assert_eq!(b.or_zero("honeydesk_bot_sessions", &[("state", "with_agent")]), 1.0);
+    assert_eq!(
+        b.or_zero(
+            "honeydesk_bot_relayed_messages_total",
+            &[("entrance", "consumer")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        b.or_zero("honeydesk_bot_sessions", &[("state", "with_agent")]),
+        1.0
+    );
     let delivered = "honeydesk_agent_relay_delivery_seconds_count";
-    let a = scrape_until(agent, |s| s.or_zero(delivered, &[("stream", "desk")]) >= 1.0).await;
-    assert_eq!(a.or_zero(delivered, &[("stream", "desk")]), 1.0, "{}", a.text);
+    let a = scrape_until(agent, |s| {
+        s.or_zero(delivered, &[("stream", "desk")]) >= 1.0
+    })
+    .await;
+    assert_eq!(
+        a.or_zero(delivered, &[("stream", "desk")]),
+        1.0,
+        "{}",
+        a.text
+    );
     assert_eq!(a.or_zero("honeydesk_agent_store_up", &[]), 1.0);
 
     app.stop().await;

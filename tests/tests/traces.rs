@@ -126,9 +126,18 @@ async fn a_hand_off_is_one_trace_through_both_services_down_to_the_store() {
     let spans = receiver.spans.lock().unwrap().clone();
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     let (bot, agent, store) = found.unwrap_or_else(|| panic!("spans received: {names:?}"));
-    assert_eq!(bot.trace_id, agent.trace_id, "one trace id across both services");
-    assert!(descends(&spans, &agent, &bot), "agent-service's span is under the bot's call");
-    assert!(descends(&spans, &store, &agent), "the store span is inside CreateTicket");
+    assert_eq!(
+        bot.trace_id, agent.trace_id,
+        "one trace id across both services"
+    );
+    assert!(
+        descends(&spans, &agent, &bot),
+        "agent-service's span is under the bot's call"
+    );
+    assert!(
+        descends(&spans, &store, &agent),
+        "the store span is inside CreateTicket"
+    );
     let client = spans
         .iter()
         .find(|s| s.span_id == agent.parent_span_id)
@@ -142,8 +151,14 @@ async fn a_hand_off_is_one_trace_through_both_services_down_to_the_store() {
             .and_then(|v| v.value)
             .map(|v| format!("{v:?}"))
     };
-    assert!(attribute(&agent, "rpc.service").is_some_and(|v| v.contains("honeydesk.agent.v1.TicketService")));
-    assert!(attribute(&bot, "request_id").is_some(), "the request id rides on the span");
+    assert!(
+        attribute(&agent, "rpc.service")
+            .is_some_and(|v| v.contains("honeydesk.agent.v1.TicketService"))
+    );
+    assert!(
+        attribute(&bot, "request_id").is_some(),
+        "the request id rides on the span"
+    );
     assert!(
         find(&spans, "routing.enqueue", Some(&bot.trace_id)).is_some(),
         "routing steps are spans of the same trace"

@@ -226,7 +226,9 @@ mod tests {
         let mut other = hub.listen_ticket("t-2");
         let mut agent = hub.listen_agent("a-1");
         hub.event(message("t-1", 1));
-        assert!(matches!(mine.recv().await, Some(Ok(TicketNotice::Event(e, _))) if e.sequence == 1));
+        assert!(
+            matches!(mine.recv().await, Some(Ok(TicketNotice::Event(e, _))) if e.sequence == 1)
+        );
         assert!(
             matches!(agent.recv().await, Some(Ok(AgentNotice::Joined(e))) if e.ticket_id == "t-1")
         );

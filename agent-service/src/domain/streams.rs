@@ -138,7 +138,15 @@ impl Streams {
             let mut refresh = true;
             loop {
                 if refresh || live.is_some() {
-                    let events = match catch_up(store, (metrics, "customer"), &id, &mut last, live.as_deref()).await {
+                    let events = match catch_up(
+                        store,
+                        (metrics, "customer"),
+                        &id,
+                        &mut last,
+                        live.as_deref(),
+                    )
+                    .await
+                    {
                         Ok(events) => events,
                         Err(e) => {
                             let _ = tx.send(Err(e)).await;

@@ -222,7 +222,8 @@ impl ChatStore for Instrumented {
         self.run("append_chat", work).await
     }
     async fn rate_ticket(&self, rating: &Rating) -> Result<Rating, StoreError> {
-        self.run("rate_ticket", self.inner.rate_ticket(rating)).await
+        self.run("rate_ticket", self.inner.rate_ticket(rating))
+            .await
     }
     async fn rating(&self, ticket_id: &str) -> Result<Option<Rating>, StoreError> {
         self.run("rating", self.inner.rating(ticket_id)).await

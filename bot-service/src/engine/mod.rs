@@ -27,9 +27,9 @@ pub use turn::{TurnOutcome, TurnReply};
 
 use crate::{
     actions::Backends,
-    metrics::BotMetrics,
     complaints::{ComplaintDesk, NoComplaintDesk},
     handoff::HumanDesk,
+    metrics::BotMetrics,
     recognition::Classification,
     session::{CloseReason, Registry, Reply, Session, SessionState, SessionView},
     vocabulary::{Entrance, Language},

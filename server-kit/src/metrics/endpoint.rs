@@ -4,7 +4,9 @@
 //! exporter's built-in listener because that one binds inside its builder and cannot
 //! report the port it got for port 0, nor run a collector before a scrape.
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
+use std::{
+    convert::Infallible, future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration,
+};
 
 use bytes::Bytes;
 use http_body_util::Full;

@@ -138,7 +138,10 @@ where
         let mut timestamp = String::new();
         SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
         line.insert("timestamp".into(), Value::from(timestamp));
-        line.insert("level".into(), Value::from(event.metadata().level().as_str()));
+        line.insert(
+            "level".into(),
+            Value::from(event.metadata().level().as_str()),
+        );
         line.insert("target".into(), Value::from(event.metadata().target()));
         event.record(&mut Fields(&mut line));
         if let Some(scope) = ctx.event_scope() {
