@@ -148,13 +148,23 @@ impl RoutingConfig {
 pub struct StoreSettings {
     /// `sqlite://PATH` (embedded, the default) or `postgres://…`.
     pub url: String,
+    /// How often the store is pinged for health, in milliseconds.
+    pub ping_interval_ms: u64,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             url: "sqlite://data/agent.db".to_owned(),
+            ping_interval_ms: 2000,
         }
+    }
+}
+
+impl StoreSettings {
+    /// The health ping period.
+    pub fn ping_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.ping_interval_ms.max(1))
     }
 }
 

@@ -5,6 +5,8 @@
 pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod metrics;
+pub mod observe;
 pub mod seed;
 pub mod startup;
 pub mod store;

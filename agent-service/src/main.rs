@@ -39,7 +39,11 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", token.mint(&settings.server.jwt_secret));
         return Ok(());
     }
-    let _logs = telemetry::init(settings.server.log_format);
+    let _logs = telemetry::init_with(
+        settings.server.log_format,
+        telemetry::Identity::new("agent-service", env!("CARGO_PKG_VERSION")),
+        telemetry::TraceSettings::from_env(),
+    );
     let app = Application::build(settings, Arc::new(SystemClock)).await?;
     tracing::info!(addr = %app.local_addr(), "agent-service listening");
     app.run_until_stopped(stop_signal()).await?;

@@ -1,8 +1,9 @@
-//! Assembling agent-service: open the store, load the roster, bind the port, wire the
-//! gRPC services behind authentication. Tests call [`Application::build`] exactly as
-//! `main` does, on port 0.
+//! Assembling agent-service: open the store (measured and traced by a decorator), load
+//! the roster, bind the port and the metrics listener, wire the gRPC services behind
+//! authentication, and run the store health watch. Tests call [`Application::build`]
+//! exactly as `main` does, on port 0.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use honeydesk_proto::agent::v1::{
     agent_desk_service_server::AgentDeskServiceServer,
@@ -14,7 +15,8 @@ use server_kit::{
     auth::interceptor,
     clock::SharedClock,
     config::DEV_JWT_SECRET,
-    server::{GrpcServer, ServeError},
+    metrics::{Meter, MetricsEndpoint, MetricsError},
+    server::{GrpcServer, HealthHandle, ServeError},
 };
 use tonic::service::interceptor::InterceptedService;
 
@@ -22,8 +24,10 @@ use crate::{
     config::{AgentSettings, DEFAULT_PORT},
     domain::routing::{Dispatcher, sweeper},
     grpc::{ComplaintApi, DeskApi, Services, SupervisorApi, TicketApi},
+    metrics::AgentMetrics,
+    observe,
     seed::{self, SeedError},
-    store::{SqlStore, Store, StoreError},
+    store::{Instrumented, Outage, SqlStore, Store, StoreError},
 };
 
 /// Why agent-service could not start or stopped badly.
@@ -41,6 +45,9 @@ pub enum StartupError {
     /// The abusive-language lexicon could not be loaded.
     #[error(transparent)]
     Lexicon(#[from] crate::domain::moderation::LexiconError),
+    /// The metrics listener could not be set up.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     /// The server failed.
     #[error(transparent)]
     Serve(#[from] ServeError),
@@ -51,13 +58,27 @@ pub struct Application {
     server: GrpcServer,
     shutdown: Shutdown,
     store: SqlStore,
+    measured: Arc<dyn Store>,
     dispatcher: Dispatcher,
     clock: SharedClock,
+    health: HealthHandle,
+    metrics: AgentMetrics,
+    endpoint: Option<MetricsEndpoint>,
+    ping_interval: Duration,
 }
 
 impl Application {
     /// Opens the store, applies the roster file and binds the listening port.
     pub async fn build(settings: AgentSettings, clock: SharedClock) -> Result<Self, StartupError> {
+        Self::build_with_outage(settings, clock, Outage::default()).await
+    }
+
+    /// [`Application::build`] with a switch that can take the store away (tests).
+    pub async fn build_with_outage(
+        settings: AgentSettings,
+        clock: SharedClock,
+        outage: Outage,
+    ) -> Result<Self, StartupError> {
         if settings.server.jwt_secret == DEV_JWT_SECRET {
             tracing::warn!(
                 "using the development token secret; set HONEYDESK_JWT_SECRET in production"
@@ -65,15 +86,30 @@ impl Application {
         }
         let store = SqlStore::open(&settings.store.url).await?;
         tracing::info!(dialect = ?store.dialect(), "store ready");
-        let shared: Arc<dyn Store> = Arc::new(store.clone());
+        let (meter, endpoint) = match settings.server.metrics_listen {
+            Some(addr) => {
+                let (meter, handle) = Meter::prometheus(crate::metrics::BUCKETS)?;
+                (meter, Some(MetricsEndpoint::bind(addr, handle).await?))
+            }
+            None => (Meter::disabled(), None),
+        };
+        server_kit::metrics::record_build_info(&meter, "agent-service", env!("CARGO_PKG_VERSION"));
+        let metrics = AgentMetrics::new(meter.clone());
+        store.observe(metrics.clone());
+        let shared: Arc<dyn Store> = Arc::new(Instrumented::new(
+            Arc::new(store.clone()),
+            metrics.clone(),
+            outage,
+        ));
         let shutdown = Shutdown::new();
         let lexicon = Arc::new(settings.moderation.lexicon()?);
         tracing::info!(terms = lexicon.len(), "abusive-language lexicon loaded");
-        let mut services = Services::new(
-            shared,
+        let mut services = Services::observed(
+            shared.clone(),
             clock.clone(),
             settings.routing.settings(),
             shutdown.clone(),
+            metrics.clone(),
         );
         services.conversation = services.conversation.clone().with_lexicon(lexicon);
         services.complaints = services
@@ -97,6 +133,7 @@ impl Application {
             settings.server.drain_timeout(),
             settings.server.max_concurrent_requests,
         )
+        .with_meter(meter)
         .add_service(InterceptedService::new(
             AgentDeskServiceServer::new(DeskApi::new(services.clone())),
             interceptor(verifier.clone()),
@@ -113,13 +150,32 @@ impl Application {
             TicketServiceServer::new(TicketApi::new(services)),
             interceptor(verifier),
         ));
+        let health = server.health();
+        let endpoint = endpoint.map(|e| {
+            e.with_collector(observe::collector(
+                dispatcher.clone(),
+                shared.clone(),
+                clock.clone(),
+                metrics.clone(),
+            ))
+        });
         Ok(Self {
             server,
             shutdown,
             store,
+            measured: shared,
             dispatcher,
             clock,
+            health,
+            metrics,
+            endpoint,
+            ping_interval: settings.store.ping_interval(),
         })
+    }
+
+    /// Where Prometheus scrapes, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.endpoint.as_ref().map(MetricsEndpoint::local_addr)
     }
 
     /// The address actually bound.
@@ -142,12 +198,24 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        let scrapes = self.endpoint.map(|e| e.spawn(self.shutdown.clone()));
+        let watch = observe::spawn_store_watch(
+            self.measured,
+            self.health,
+            self.metrics,
+            self.ping_interval,
+            self.shutdown.clone(),
+        );
         let positions = self.dispatcher.spawn_positions(self.shutdown.clone());
         let sweeper = sweeper::spawn(self.dispatcher, self.clock.as_ref(), self.shutdown.clone());
         let result = self.server.run_until_stopped(stop).await;
         self.shutdown.trigger();
         let _ = sweeper.await;
         let _ = positions.await;
+        let _ = watch.await;
+        if let Some(scrapes) = scrapes {
+            let _ = scrapes.await;
+        }
         self.store.close().await;
         Ok(result?)
     }

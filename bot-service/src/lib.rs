@@ -11,6 +11,8 @@ pub mod evaluation;
 pub mod grpc;
 pub mod handoff;
 pub mod link;
+pub mod metrics;
+pub mod observe;
 pub mod recognition;
 pub mod sandbox;
 pub mod session;

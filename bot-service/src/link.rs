@@ -1,7 +1,8 @@
 //! An outbound gRPC link to another service, shared by every client bot-service has
 //! (agent-service, task back ends): a small pool of lazily connected channels, the
-//! robot's own `service` bearer token (minted and renewed), the caller's request id
-//! forwarded, a deadline on every call, and retries with backoff for idempotent calls.
+//! robot's own `service` bearer token (minted and renewed), the caller's request id and
+//! W3C trace context forwarded (each call in a client span), a deadline on every call,
+//! and retries with backoff for idempotent calls.
 
 use std::{
     future::Future,
@@ -144,12 +145,27 @@ impl ServiceLink {
         {
             md.insert(REQUEST_ID, v);
         }
+        server_kit::trace_context::inject(md);
         request
     }
 
     /// Runs an idempotent call under the deadline, retrying transient failures with
     /// backoff; `what` names the call in logs.
     pub async fn call<T, F, Fut>(&self, what: &str, call: F) -> Result<T, LinkError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        use tracing::Instrument;
+        let span = if server_kit::telemetry::traces_enabled() {
+            tracing::info_span!("call", otel.name = what, otel.kind = "client", url = %self.settings.url)
+        } else {
+            tracing::Span::none()
+        };
+        self.attempts(what, call).instrument(span).await
+    }
+
+    async fn attempts<T, F, Fut>(&self, what: &str, call: F) -> Result<T, LinkError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,

@@ -106,7 +106,11 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Sandbox { address }) => {
-            let _logs = telemetry::init(settings.server.log_format);
+            let _logs = telemetry::init_with(
+                settings.server.log_format,
+                telemetry::Identity::new("bot-service", env!("CARGO_PKG_VERSION")),
+                telemetry::TraceSettings::from_env(),
+            );
             let app = SandboxApp::build(SandboxSettings {
                 listen: *address,
                 jwt_secret: settings.server.jwt_secret.clone(),
@@ -119,7 +123,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::Serve) | None => {}
     }
-    let _logs = telemetry::init(settings.server.log_format);
+    let _logs = telemetry::init_with(
+        settings.server.log_format,
+        telemetry::Identity::new("bot-service", env!("CARGO_PKG_VERSION")),
+        telemetry::TraceSettings::from_env(),
+    );
     let app = Application::build(settings, Arc::new(SystemClock)).await?;
     tracing::info!(addr = %app.local_addr(), "bot-service listening");
     reload_on_sighup(app.engine());

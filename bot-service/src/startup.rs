@@ -1,6 +1,6 @@
 //! Assembling bot-service: load the catalogue, connect (lazily) to agent-service and the
-//! task back ends, bind the port, wire the gRPC services behind authentication, and run
-//! the idle sweeper.
+//! task back ends, bind the port and the metrics listener, wire the gRPC services behind
+//! authentication, and run the idle sweeper and the agent-service health watch.
 //! Tests call [`Application::build`] exactly as `main` does, on port 0.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -14,8 +14,9 @@ use server_kit::{
     auth::interceptor,
     clock::{SharedClock, Ticker},
     config::DEV_JWT_SECRET,
+    metrics::{Meter, MetricsEndpoint, MetricsError},
     net::SocketAudit,
-    server::{GrpcServer, ServeError},
+    server::{GrpcServer, HealthHandle, ServeError},
 };
 use tonic::service::interceptor::InterceptedService;
 
@@ -26,6 +27,8 @@ use crate::{
     grpc::{ConversationApi, IntentApi},
     handoff::client::AgentServiceClient,
     link::LinkSettings,
+    metrics::BotMetrics,
+    observe,
 };
 
 /// How often idle sessions are looked for (a fake clock also wakes the sweeper).
@@ -48,6 +51,9 @@ pub enum StartupError {
         /// Why.
         source: tonic::transport::Error,
     },
+    /// The metrics listener could not be set up.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     /// The server failed.
     #[error(transparent)]
     Serve(#[from] ServeError),
@@ -60,6 +66,10 @@ pub struct Application {
     engine: Arc<Engine>,
     clock: SharedClock,
     outbound: SocketAudit,
+    desk: Arc<AgentServiceClient>,
+    health: HealthHandle,
+    metrics: BotMetrics,
+    endpoint: Option<MetricsEndpoint>,
 }
 
 impl Application {
@@ -70,6 +80,15 @@ impl Application {
                 "using the development token secret; set HONEYDESK_JWT_SECRET in production"
             );
         }
+        let (meter, endpoint) = match settings.server.metrics_listen {
+            Some(addr) => {
+                let (meter, handle) = Meter::prometheus(crate::metrics::BUCKETS)?;
+                (meter, Some(MetricsEndpoint::bind(addr, handle).await?))
+            }
+            None => (Meter::disabled(), None),
+        };
+        server_kit::metrics::record_build_info(&meter, "bot-service", env!("CARGO_PKG_VERSION"));
+        let metrics = BotMetrics::new(meter.clone());
         let outbound = SocketAudit::default();
         let desk = Arc::new(AgentServiceClient::new(
             &settings.agent,
@@ -92,7 +111,8 @@ impl Application {
                 clock.clone(),
                 desk.clone(),
             )?
-            .with_complaints(desk)
+            .with_complaints(desk.clone())
+            .with_metrics(metrics.clone())
             .with_actions(action_backends(
                 &settings.actions,
                 &settings.server.jwt_secret,
@@ -113,6 +133,7 @@ impl Application {
             settings.server.drain_timeout(),
             settings.server.max_concurrent_requests,
         )
+        .with_meter(meter)
         .add_service(InterceptedService::new(
             ConversationServiceServer::new(ConversationApi::new(engine.clone())),
             interceptor(verifier.clone()),
@@ -121,13 +142,29 @@ impl Application {
             IntentServiceServer::new(IntentApi::new(engine.clone())),
             interceptor(verifier),
         ));
+        let health = server.health();
+        // Unknown until the first check, which runs as soon as the server does.
+        health
+            .set_dependency(observe::AGENT_LINK_HEALTH, false)
+            .await;
+        let endpoint =
+            endpoint.map(|e| e.with_collector(observe::collector(engine.clone(), metrics.clone())));
         Ok(Self {
             server,
             shutdown,
             engine,
             clock,
             outbound,
+            desk,
+            health,
+            metrics,
+            endpoint,
         })
+    }
+
+    /// Where Prometheus scrapes, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.endpoint.as_ref().map(MetricsEndpoint::local_addr)
     }
 
     /// The address actually bound.
@@ -182,8 +219,20 @@ impl Application {
                 }
             })
         };
+        let scrapes = self.endpoint.map(|e| e.spawn(self.shutdown.clone()));
+        let watch = observe::spawn_agent_watch(
+            self.desk,
+            self.health,
+            self.metrics,
+            observe::AGENT_CHECK_PERIOD,
+            self.shutdown.clone(),
+        );
         let result = self.server.run_until_stopped(stop).await;
         sweeper.abort();
+        watch.abort();
+        if let Some(scrapes) = scrapes {
+            let _ = scrapes.await;
+        }
         Ok(result?)
     }
 }

@@ -99,6 +99,9 @@ pub struct ServerSettings {
     pub drain_timeout_secs: u64,
     /// Application calls served at once before new ones get RESOURCE_EXHAUSTED.
     pub max_concurrent_requests: usize,
+    /// Where Prometheus scrapes `GET /metrics` (port 0 picks a free port); unset means
+    /// no metrics are recorded.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The development secret; the services warn when it is in use.
@@ -112,6 +115,7 @@ impl Default for ServerSettings {
             log_format: LogFormat::Text,
             drain_timeout_secs: 10,
             max_concurrent_requests: 1024,
+            metrics_listen: None,
         }
     }
 }
@@ -147,6 +151,9 @@ impl ServerSettings {
         }
         if let Some(v) = args.max_concurrent_requests {
             self.max_concurrent_requests = v;
+        }
+        if let Some(v) = args.metrics_listen {
+            self.metrics_listen = Some(v);
         }
     }
 
@@ -196,6 +203,9 @@ pub struct ServerArgs {
     /// Application calls served at once.
     #[arg(long, env = "HONEYDESK_MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
+    /// Address of the Prometheus metrics listener (`GET /metrics`); off when unset.
+    #[arg(long, env = "HONEYDESK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[cfg(test)]
@@ -217,5 +227,9 @@ mod tests {
         let ok = parse::<Sample>("[server]\nlisten = \"127.0.0.1:7\"\n", "x.toml").unwrap();
         assert_eq!(ok.server.listen_addr(1).port(), 7);
         assert_eq!(ServerSettings::default().listen_addr(50051).port(), 50051);
+        let on =
+            parse::<Sample>("[server]\nmetrics_listen = \"127.0.0.1:9464\"\n", "x.toml").unwrap();
+        assert_eq!(on.server.metrics_listen.map(|a| a.port()), Some(9464));
+        assert_eq!(ServerSettings::default().metrics_listen, None);
     }
 }

@@ -1,17 +1,20 @@
 //! Plumbing that both honeydesk services share and that is no one's domain: bearer-token
-//! auth, telemetry and request ids, an injectable clock, config-file loading, and the
+//! auth, telemetry (logs, traces, metrics) and request ids, an injectable clock, config-file loading, and the
 //! gRPC server start-up with health, reflection and a bounded graceful drain.
 
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod metrics;
 pub mod net;
 pub mod request_id;
+pub mod rpc_metrics;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;
+pub mod trace_context;
 
 pub use auth::{Caller, Hs256Tokens, Role, TokenVerifier};
 pub use clock::{Clock, FakeClock, SystemClock};

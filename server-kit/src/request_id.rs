@@ -2,7 +2,8 @@
 //! on every log line of the call, echoed in the response headers, and forwarded by
 //! bot-service to agent-service so one id follows a customer's turn through both. The
 //! per-call "call answered" line is at debug level: at surge rates a line per call is
-//! more log than anyone reads (`RUST_LOG=debug` brings it back).
+//! more log than anyone reads (`RUST_LOG=debug` brings it back). The call's span is also
+//! its OpenTelemetry server span, a child of the caller's `traceparent`.
 
 use std::{
     future::Future,
@@ -84,7 +85,13 @@ where
             .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let header = http::HeaderValue::from_str(&id).expect("request ids are printable ASCII");
         request.headers_mut().insert(REQUEST_ID, header.clone());
-        let span = tracing::info_span!("rpc", request_id = %id, method = %request.uri().path());
+        let span = rpc_span(&id, request.uri().path());
+        if crate::telemetry::traces_enabled() {
+            crate::trace_context::adopt(&span, request.headers());
+            if let Some(trace_id) = crate::trace_context::trace_id(&span) {
+                span.record("trace_id", trace_id);
+            }
+        }
         let future = {
             let _entered = span.enter();
             self.inner.call(request)
@@ -100,6 +107,7 @@ where
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("0")
                         .to_owned();
+                    tracing::Span::current().record("rpc.grpc.status_code", grpc_status.as_str());
                     tracing::debug!(
                         grpc_status = %grpc_status,
                         elapsed_us = started.elapsed().as_micros() as u64,
@@ -113,6 +121,34 @@ where
             }
             .instrument(span),
         )
+    }
+}
+
+/// The span of one call: at debug level for health and reflection (probes every few
+/// seconds are not worth a trace), with OpenTelemetry's RPC attributes when traces are
+/// exported.
+fn rpc_span(id: &str, path: &str) -> tracing::Span {
+    let (service, method) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((path, ""));
+    if service.starts_with("grpc.") {
+        return tracing::debug_span!("rpc", request_id = %id, method = %path);
+    }
+    if crate::telemetry::traces_enabled() {
+        tracing::info_span!(
+            "rpc",
+            otel.name = %path.trim_start_matches('/'),
+            otel.kind = "server",
+            rpc.system = "grpc",
+            rpc.service = %service,
+            rpc.method = %method,
+            rpc.grpc.status_code = tracing::field::Empty,
+            request_id = %id,
+            trace_id = tracing::field::Empty,
+        )
+    } else {
+        tracing::info_span!("rpc", request_id = %id, method = %path)
     }
 }
 

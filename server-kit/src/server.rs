@@ -1,8 +1,19 @@
 //! Starting a honeydesk gRPC server: the application services plus `grpc.health.v1`
 //! (Check and Watch), server reflection v1 and v1alpha (grpcurl 1.8 speaks only
-//! v1alpha), request ids, the admission gate, and a bounded graceful drain.
+//! v1alpha), request ids and trace context, RPC metrics on the application services,
+//! the admission gate, and a bounded graceful drain. The application tells health what
+//! is true through a [`HealthHandle`].
 
-use std::{future::Future, net::SocketAddr, pin::Pin, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
@@ -18,8 +29,10 @@ use tonic_health::{
 };
 
 use crate::{
+    metrics::Meter,
     net::{self, SocketAudit},
     request_id::RequestIdLayer,
+    rpc_metrics::{self, Measured},
     shutdown::Shutdown,
 };
 
@@ -59,6 +72,8 @@ pub struct GrpcServer {
     drain_timeout: Duration,
     max_in_flight: usize,
     sockets: SocketAudit,
+    meter: Meter,
+    serving: Arc<AtomicBool>,
 }
 
 impl GrpcServer {
@@ -78,6 +93,26 @@ impl GrpcServer {
             drain_timeout,
             max_in_flight,
             sockets: SocketAudit::default(),
+            meter: Meter::disabled(),
+            serving: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// Measures the application services added after this call into `meter`.
+    pub fn with_meter(mut self, meter: Meter) -> Self {
+        rpc_metrics::describe(&meter);
+        self.meter = meter;
+        self
+    }
+
+    /// A handle through which the application reports whether it can serve (and the
+    /// state of what it depends on); take it after adding the services.
+    pub fn health(&self) -> HealthHandle {
+        HealthHandle {
+            reporter: self.health.clone(),
+            names: Arc::new(self.service_names.clone()),
+            serving: self.serving.clone(),
+            shutdown: self.shutdown.clone(),
         }
     }
 
@@ -94,19 +129,28 @@ impl GrpcServer {
     }
 
     /// Adds an application service; health reports it by name.
-    pub fn add_service<S>(mut self, service: S) -> Self
+    pub fn add_service<S, B>(mut self, service: S) -> Self
     where
-        S: tower::Service<http::Request<tonic::body::Body>, Error = std::convert::Infallible>
-            + NamedService
+        S: tower::Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<B>,
+                Error = std::convert::Infallible,
+            > + NamedService
             + Clone
             + Send
             + Sync
             + 'static,
-        S::Response: axum::response::IntoResponse,
         S::Future: Send + 'static,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<rpc_metrics::BoxError>,
     {
         self.service_names.push(S::NAME);
-        self.routes.add_service(service);
+        if self.meter.is_enabled() {
+            self.routes
+                .add_service(Measured::new(service, self.meter.clone()));
+        } else {
+            self.routes.add_service(service);
+        }
         self
     }
 
@@ -126,11 +170,16 @@ impl GrpcServer {
             drain_timeout,
             max_in_flight,
             sockets,
+            meter: _,
+            serving,
         } = self;
-        for name in &service_names {
-            health
-                .set_service_status(name, ServingStatus::Serving)
-                .await;
+        let status = if serving.load(Ordering::SeqCst) {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        for name in [""].iter().chain(service_names.iter()) {
+            health.set_service_status(name, status).await;
         }
         routes.add_service(HealthServer::new(DrainingHealth {
             inner: HealthService::from_health_reporter(health.clone()),
@@ -177,6 +226,55 @@ impl GrpcServer {
         }
         tracing::info!(?addr, "stopped");
         Ok(())
+    }
+}
+
+/// Sets what health reports: whether the server can do its work (`""` and every
+/// application service), and the state of named dependencies. Ignored once draining has
+/// begun (health then says NOT_SERVING for good). Cheap to clone.
+#[derive(Clone)]
+pub struct HealthHandle {
+    reporter: HealthReporter,
+    names: Arc<Vec<&'static str>>,
+    serving: Arc<AtomicBool>,
+    shutdown: Shutdown,
+}
+
+impl HealthHandle {
+    /// Reports `""` and every application service SERVING or NOT_SERVING; says whether
+    /// that changed anything.
+    pub async fn set_serving(&self, serving: bool) -> bool {
+        if self.shutdown.is_draining() || self.serving.swap(serving, Ordering::SeqCst) == serving {
+            return false;
+        }
+        let status = if serving {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        for name in [""].iter().chain(self.names.iter()) {
+            self.reporter.set_service_status(name, status).await;
+        }
+        true
+    }
+
+    /// Whether the server reports itself SERVING.
+    pub fn is_serving(&self) -> bool {
+        self.serving.load(Ordering::SeqCst) && !self.shutdown.is_draining()
+    }
+
+    /// Reports a named dependency (a health "service" of its own, e.g.
+    /// `honeydesk.bot.v1.AgentServiceLink`) SERVING or NOT_SERVING.
+    pub async fn set_dependency(&self, name: &str, serving: bool) {
+        if self.shutdown.is_draining() {
+            return;
+        }
+        let status = if serving {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        self.reporter.set_service_status(name, status).await;
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use agent_service::config::AgentSettings;
+use agent_service::{config::AgentSettings, store::Outage};
 use bot_service::config::BotSettings;
 use server_kit::{Shutdown, clock::SharedClock, net::SocketAudit};
 use tokio::task::JoinHandle;
@@ -13,6 +13,10 @@ pub struct Stack {
     pub bot_addr: SocketAddr,
     /// Where agent-service listens.
     pub agent_addr: SocketAddr,
+    /// Where bot-service serves `/metrics`, when metrics are on.
+    pub bot_metrics: Option<SocketAddr>,
+    /// Where agent-service serves `/metrics`, when metrics are on.
+    pub agent_metrics: Option<SocketAddr>,
     /// The sockets of both services as the kernel reports them.
     pub sockets: StackSockets,
     bot: Running<bot_service::StartupError>,
@@ -43,11 +47,23 @@ impl Stack {
     /// by agent-service's actual address.
     pub async fn start(
         agent: AgentSettings,
-        mut bot: BotSettings,
+        bot: BotSettings,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
+        Self::start_with_outage(agent, bot, clock, Outage::default()).await
+    }
+
+    /// [`Stack::start`] with a switch that can take agent-service's store away.
+    pub async fn start_with_outage(
+        agent: AgentSettings,
+        mut bot: BotSettings,
+        clock: SharedClock,
+        outage: Outage,
+    ) -> anyhow::Result<Self> {
         let agent_settings = agent.clone();
-        let agent_app = agent_service::Application::build(agent, clock.clone()).await?;
+        let agent_app =
+            agent_service::Application::build_with_outage(agent, clock.clone(), outage).await?;
+        let agent_metrics = agent_app.metrics_addr();
         let agent_addr = agent_app.local_addr();
         bot.agent.url = format!("http://{agent_addr}");
         let bot_settings = bot.clone();
@@ -61,6 +77,7 @@ impl Stack {
             }
         };
         let bot_addr = bot_app.local_addr();
+        let bot_metrics = bot_app.metrics_addr();
         let sockets = StackSockets {
             bot_accepted: bot_app.accepted_sockets(),
             bot_outbound: bot_app.outbound_sockets(),
@@ -77,6 +94,8 @@ impl Stack {
         Ok(Self {
             bot_addr,
             agent_addr,
+            bot_metrics,
+            agent_metrics,
             sockets,
             bot,
             agent,

@@ -4,7 +4,10 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use agent_service::{config::AgentSettings, store::testing::TestDatabase};
+use agent_service::{
+    config::AgentSettings,
+    store::{Outage, testing::TestDatabase},
+};
 use bot_service::config::BotSettings;
 use honeydesk_proto::{agent::v1 as agent_pb, bot::v1 as bot_pb};
 use server_kit::{FakeClock, Hs256Tokens, Role, config::ServerSettings};
@@ -23,6 +26,7 @@ pub struct TestApp {
     pub clock: FakeClock,
     tokens: Hs256Tokens,
     db: TestDatabase,
+    outage: Outage,
 }
 
 /// Changes a test makes to one service's settings before it starts.
@@ -35,6 +39,8 @@ pub struct Options {
     pub bot: Option<Tweak<BotSettings>>,
     /// Changes to agent-service's settings.
     pub agent: Option<Tweak<AgentSettings>>,
+    /// Serve Prometheus metrics from both services (on ports of their own).
+    pub metrics: bool,
 }
 
 impl TestApp {
@@ -72,8 +78,13 @@ impl TestApp {
         if let Some(f) = options.bot {
             f(&mut bot);
         }
+        if options.metrics {
+            agent.server.metrics_listen = Some(any_port);
+            bot.server.metrics_listen = Some(any_port);
+        }
         let clock = FakeClock::starting_now();
-        let stack = Stack::start(agent, bot, Arc::new(clock.clone()))
+        let outage = Outage::default();
+        let stack = Stack::start_with_outage(agent, bot, Arc::new(clock.clone()), outage.clone())
             .await
             .expect("both services start");
         Self {
@@ -81,6 +92,16 @@ impl TestApp {
             clock,
             tokens: Hs256Tokens::new(TEST_SECRET.as_bytes()),
             db,
+            outage,
+        }
+    }
+
+    /// Takes agent-service's store away (`false`) or gives it back. On PostgreSQL the
+    /// database really refuses connections (and its open ones are terminated); SQLite
+    /// has no server to stop, so the store decorator's switch fails every operation.
+    pub async fn set_store_reachable(&self, reachable: bool) {
+        if !self.db.set_reachable(reachable).await {
+            self.outage.set_down(!reachable);
         }
     }
 

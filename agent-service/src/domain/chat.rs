@@ -156,6 +156,9 @@ impl Conversation {
             .await?
         {
             Some(Appended::Stored(event)) => {
+                if super::flags::Flag::of(&event).is_some() {
+                    self.dispatcher.metrics().message_flagged();
+                }
                 self.flags.publish(&event);
                 self.dispatcher.hub().event(event.clone());
                 Ok(event)

@@ -28,8 +28,8 @@ const AGENT_CAPACITY: usize = 256;
 /// Something that happened to one ticket.
 #[derive(Clone, Debug)]
 pub enum TicketNotice {
-    /// A stored event of the ticket.
-    Event(Arc<TicketEvent>),
+    /// A stored event of the ticket, with when it was posted (for delivery latency).
+    Event(Arc<TicketEvent>, std::time::Instant),
     /// Where the queued ticket stands now (not stored).
     Queue(QueueStatus),
 }
@@ -85,7 +85,9 @@ impl Hub {
                 .post(agent_id, AgentNotice::Joined(event.clone()));
         }
         let ticket_id = event.ticket_id.clone();
-        self.tickets.post(&ticket_id, TicketNotice::Event(event));
+        let posted = std::time::Instant::now();
+        self.tickets
+            .post(&ticket_id, TicketNotice::Event(event, posted));
     }
 
     /// Posts a queued ticket's new place to its listeners.
@@ -224,7 +226,9 @@ mod tests {
         let mut other = hub.listen_ticket("t-2");
         let mut agent = hub.listen_agent("a-1");
         hub.event(message("t-1", 1));
-        assert!(matches!(mine.recv().await, Some(Ok(TicketNotice::Event(e))) if e.sequence == 1));
+        assert!(
+            matches!(mine.recv().await, Some(Ok(TicketNotice::Event(e, _))) if e.sequence == 1)
+        );
         assert!(
             matches!(agent.recv().await, Some(Ok(AgentNotice::Joined(e))) if e.ticket_id == "t-1")
         );

@@ -91,6 +91,9 @@ impl Intake {
             }
         };
         if created {
+            self.dispatcher
+                .metrics()
+                .ticket_created(ticket.entrance.as_str());
             self.dispatcher.enqueue(&ticket).await;
             tracing::info!(
                 ticket = %ticket.ticket_id,

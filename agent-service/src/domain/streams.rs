@@ -16,7 +16,7 @@ use super::{
     intake::{QueueStatus, owned_ticket},
     routing::{Dispatcher, Offer},
 };
-use crate::store::Store;
+use crate::{metrics::AgentMetrics, store::Store};
 
 /// Items queued per stream before the producer waits for the client.
 const BUFFER: usize = 64;
@@ -70,9 +70,11 @@ pub struct Streams {
     shutdown: Shutdown,
 }
 
-/// The events after `*last` that a notice (or a gap) calls for, moving `*last` on.
+/// The events after `*last` that a notice (or a gap) calls for, moving `*last` on; a
+/// live event that skips sequence numbers is a gap, counted as a `stream` resync.
 async fn catch_up(
     store: &dyn Store,
+    stream: (&AgentMetrics, &'static str),
     ticket_id: &str,
     last: &mut u64,
     live: Option<&TicketEvent>,
@@ -80,7 +82,11 @@ async fn catch_up(
     let events = match live {
         Some(e) if e.sequence <= *last => vec![],
         Some(e) if e.sequence == *last + 1 => vec![e.clone()],
-        _ => store.events_after(ticket_id, *last).await?,
+        Some(_) => {
+            stream.0.stream_resync(stream.1, "gap");
+            store.events_after(ticket_id, *last).await?
+        }
+        None => store.events_after(ticket_id, *last).await?,
     };
     if let Some(e) = events.last() {
         *last = e.sequence;
@@ -120,9 +126,11 @@ impl Streams {
         }
         let (tx, rx) = mpsc::channel(BUFFER);
         let (this, id) = (self.clone(), ticket_id.to_owned());
-        tokio::spawn(async move {
+        server_kit::trace_context::spawn_in_context(async move {
             let store = this.store.as_ref();
+            let metrics = this.dispatcher.metrics();
             let mut last = after_sequence;
+            let mut posted = None;
             let mut shown: Option<QueueStatus> = None;
             let draining = this.shutdown.draining();
             tokio::pin!(draining);
@@ -133,7 +141,15 @@ impl Streams {
             loop {
                 let skip_store = std::mem::take(&mut caught_up);
                 if (refresh && !skip_store) || live.is_some() {
-                    let events = match catch_up(store, &id, &mut last, live.as_deref()).await {
+                    let events = match catch_up(
+                        store,
+                        (metrics, "customer"),
+                        &id,
+                        &mut last,
+                        live.as_deref(),
+                    )
+                    .await
+                    {
                         Ok(events) => events,
                         Err(e) => {
                             let _ = tx.send(Err(e)).await;
@@ -142,10 +158,15 @@ impl Streams {
                     };
                     for event in events {
                         let closed = matches!(event.kind, EventKind::Closed { .. });
+                        let message = matches!(event.kind, EventKind::Message { .. });
                         if !send(&tx, WatchItem::Event(event)).await || closed {
                             return;
                         }
+                        if let Some(at) = posted.take().filter(|_: &std::time::Instant| message) {
+                            metrics.relay_delivered("customer", at.elapsed());
+                        }
                     }
+                    posted = None;
                 }
                 let mut status = None;
                 if refresh {
@@ -157,9 +178,12 @@ impl Streams {
                         _ = &mut draining => return,
                         _ = tx.closed() => return,
                         notice = notices.recv() => match notice {
-                            Some(Ok(TicketNotice::Event(e))) => live = Some(e),
+                            Some(Ok(TicketNotice::Event(e, at))) => (live, posted) = (Some(e), Some(at)),
                             Some(Ok(TicketNotice::Queue(now))) => status = Some(now),
-                            Some(Err(Lagged)) => refresh = true,
+                            Some(Err(Lagged)) => {
+                                metrics.stream_resync("customer", "lagged");
+                                refresh = true;
+                            }
                             None => return,
                         },
                     }
@@ -199,7 +223,7 @@ impl Streams {
             tracked: StreamMap::new(),
             tx,
         };
-        tokio::spawn(async move {
+        server_kit::trace_context::spawn_in_context(async move {
             for ticket_id in desk.seen.keys().cloned().collect::<Vec<_>>() {
                 // Tickets the agent no longer served are skipped, not refused.
                 if let Ok(Some(t)) = desk.streams.store.ticket(&ticket_id).await
@@ -222,13 +246,25 @@ impl Streams {
                     _ = desk.tx.closed() => false,
                     notice = notices.recv() => match notice {
                         Some(Ok(notice)) => desk.on(notice).await,
-                        Some(Err(Lagged)) => desk.resync().await,
+                        Some(Err(Lagged)) => {
+                            desk.streams.dispatcher.metrics().stream_resync("desk", "lagged");
+                            desk.resync().await
+                        }
                         None => false,
                     },
                     Some((ticket_id, notice)) = desk.tracked.next() => match notice {
-                        Ok(TicketNotice::Event(e)) => desk.deliver(&ticket_id, Some(&e)).await,
+                        Ok(TicketNotice::Event(e, at)) => {
+                            let alive = desk.deliver(&ticket_id, Some(&e)).await;
+                            if matches!(e.kind, EventKind::Message { .. }) {
+                                desk.streams.dispatcher.metrics().relay_delivered("desk", at.elapsed());
+                            }
+                            alive
+                        }
                         Ok(TicketNotice::Queue(_)) => true,
-                        Err(Lagged) => desk.deliver(&ticket_id, None).await,
+                        Err(Lagged) => {
+                            desk.streams.dispatcher.metrics().stream_resync("desk", "lagged");
+                            desk.deliver(&ticket_id, None).await
+                        }
                     },
                 };
                 if !alive {
@@ -300,7 +336,8 @@ impl Desk {
         loop {
             let last = self.seen.entry(ticket_id.to_owned()).or_insert(0);
             let store = self.streams.store.as_ref();
-            let events = match catch_up(store, ticket_id, last, live.take()).await {
+            let metrics = (self.streams.dispatcher.metrics(), "desk");
+            let events = match catch_up(store, metrics, ticket_id, last, live.take()).await {
                 Ok(events) => events,
                 Err(e) => return self.tx.send(Err(e)).await.is_ok(),
             };

@@ -30,6 +30,7 @@ use crate::{
         stats::Supervision,
         streams::Streams,
     },
+    metrics::AgentMetrics,
     store::Store,
 };
 
@@ -63,7 +64,19 @@ impl Services {
         routing: RoutingSettings,
         shutdown: Shutdown,
     ) -> Self {
-        let dispatcher = Dispatcher::new(store.clone(), clock.clone(), Hub::new(), routing);
+        Self::observed(store, clock, routing, shutdown, AgentMetrics::disabled())
+    }
+
+    /// [`Services::new`], recording routing and stream figures into `metrics`.
+    pub fn observed(
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        routing: RoutingSettings,
+        shutdown: Shutdown,
+        metrics: AgentMetrics,
+    ) -> Self {
+        let dispatcher =
+            Dispatcher::observed(store.clone(), clock.clone(), Hub::new(), routing, metrics);
         let flags = Flags::new(shutdown.clone());
         Self {
             intake: Intake::new(store.clone(), clock.clone(), dispatcher.clone()),

@@ -206,6 +206,13 @@ impl SqlStore {
 
 #[async_trait]
 impl ComplaintStore for SqlStore {
+    async fn complaint_counts(
+        &self,
+        now: std::time::SystemTime,
+    ) -> Result<super::ComplaintCounts, StoreError> {
+        super::counts_sql::complaint_counts(self.pool(), now).await
+    }
+
     async fn file_complaint(&self, new: &NewComplaint) -> Result<FileOutcome, StoreError> {
         let c = &new.complaint;
         for _ in 0..FILE_ATTEMPTS {

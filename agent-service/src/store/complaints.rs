@@ -59,6 +59,15 @@ pub struct ComplaintFilter {
     pub limit: u32,
 }
 
+/// How many complaints are in each status, and how many open ones are overdue.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ComplaintCounts {
+    /// Per status (statuses with none are left out).
+    pub by_status: Vec<(ComplaintStatus, u64)>,
+    /// Received or in review, past a deadline.
+    pub overdue: u64,
+}
+
 /// Complaints, newest first.
 #[async_trait]
 pub trait ComplaintStore: Send + Sync + 'static {
@@ -83,6 +92,8 @@ pub trait ComplaintStore: Send + Sync + 'static {
     ) -> Result<Option<Complaint>, StoreError>;
     /// The sealed evidence chain of a complaint, in order.
     async fn evidence_links(&self, reference: &str) -> Result<Vec<Link>, StoreError>;
+    /// Complaints per status, and the open ones past a deadline at `now` (for metrics).
+    async fn complaint_counts(&self, now: SystemTime) -> Result<ComplaintCounts, StoreError>;
     /// The customer's most recent tickets at `entrance` that an agent took, newest first.
     async fn served_tickets(
         &self,

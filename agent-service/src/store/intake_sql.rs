@@ -48,7 +48,11 @@ type Incoming = Arc<Mutex<mpsc::Receiver<(NewTicket, oneshot::Sender<Inserted>)>
 #[derive(Clone, Debug)]
 pub(super) struct GroupCommit {
     queue: mpsc::Sender<(NewTicket, oneshot::Sender<Inserted>)>,
+    metrics: Observer,
 }
+
+/// Where the writers report batch sizes, once the application says.
+type Observer = Arc<std::sync::OnceLock<crate::metrics::AgentMetrics>>;
 
 impl GroupCommit {
     /// Starts `writers` writer tasks over `pool`: one for SQLite (a single writer at a
@@ -56,10 +60,16 @@ impl GroupCommit {
     pub fn start(pool: AnyPool, writers: usize) -> Self {
         let (queue, incoming) = mpsc::channel(QUEUE_DEPTH);
         let incoming: Incoming = Arc::new(Mutex::new(incoming));
+        let metrics = Observer::default();
         for _ in 0..writers.max(1) {
-            tokio::spawn(writer(pool.clone(), incoming.clone()));
+            tokio::spawn(writer(pool.clone(), incoming.clone(), metrics.clone()));
         }
-        Self { queue }
+        Self { queue, metrics }
+    }
+
+    /// Reports each batch's size to `metrics` from now on (the first call wins).
+    pub fn observe(&self, metrics: crate::metrics::AgentMetrics) {
+        let _ = self.metrics.set(metrics);
     }
 
     /// Stores `ticket` durably (in whichever transaction takes it) and says whether a
@@ -80,7 +90,7 @@ fn writers_gone<E>(_: E) -> StoreError {
 }
 
 /// Takes whatever has queued up, writes it in one transaction, answers every caller.
-async fn writer(pool: AnyPool, incoming: Incoming) {
+async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer) {
     loop {
         // One writer at a time takes what has queued up; the others write meanwhile.
         let batch = {
@@ -98,6 +108,9 @@ async fn writer(pool: AnyPool, incoming: Incoming) {
             batch
         };
         let (tickets, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        if let Some(m) = metrics.get() {
+            m.group_commit(tickets.len());
+        }
         match insert_all(&pool, &tickets).await {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {

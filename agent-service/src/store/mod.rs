@@ -6,7 +6,9 @@
 mod chat_sql;
 mod complaint_sql;
 mod complaints;
+mod counts_sql;
 mod event_sql;
+pub mod instrumented;
 mod intake_sql;
 mod rows;
 mod sql;
@@ -17,7 +19,8 @@ use std::{collections::HashMap, time::SystemTime};
 
 use async_trait::async_trait;
 
-pub use complaints::{ComplaintFilter, ComplaintStore, FileOutcome, NewComplaint};
+pub use complaints::{ComplaintCounts, ComplaintFilter, ComplaintStore, FileOutcome, NewComplaint};
+pub use instrumented::{Instrumented, Outage};
 pub use sql::{Dialect, SqlStore};
 
 use crate::domain::{
@@ -48,12 +51,17 @@ pub enum StoreError {
     /// The URL names no supported database.
     #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// The store cannot be reached (or was switched off by a test).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Everything agent-service keeps: agents here, tickets in [`TicketStore`], the live
 /// conversation in [`ChatStore`], complaints in [`ComplaintStore`].
 #[async_trait]
 pub trait Store: TicketStore + ChatStore + ComplaintStore + Send + Sync + 'static {
+    /// A cheap round trip that succeeds only while the database answers (health).
+    async fn ping(&self) -> Result<(), StoreError>;
     /// Creates the agent or replaces their profile (presence is kept).
     async fn upsert_agent(
         &self,

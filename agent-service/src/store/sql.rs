@@ -119,6 +119,11 @@ impl SqlStore {
         &self.group_commit
     }
 
+    /// Reports group-commit batch sizes to `metrics`.
+    pub fn observe(&self, metrics: crate::metrics::AgentMetrics) {
+        self.group_commit.observe(metrics);
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -175,6 +180,11 @@ const AGENT_COLUMNS: &str =
 
 #[async_trait]
 impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn upsert_agent(&self, p: &AgentProfile, now: SystemTime) -> Result<Agent, StoreError> {
         let entrances: Vec<&str> = p.entrances.iter().map(|e| e.as_str()).collect();
         let result = sqlx::query(

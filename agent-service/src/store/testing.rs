@@ -85,8 +85,35 @@ impl TestDatabase {
         self.store.dialect()
     }
 
+    /// Makes a PostgreSQL test database refuse connections (terminating the open ones),
+    /// or accept them again; says whether it could (false on SQLite, which has no server).
+    pub async fn set_reachable(&self, reachable: bool) -> bool {
+        let Some((base, name)) = &self.admin else {
+            return false;
+        };
+        let mut admin = AnyConnection::connect(base)
+            .await
+            .expect("connect to the test PostgreSQL server");
+        let allow = if reachable { "true" } else { "false" };
+        let mut statements = vec![format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}")];
+        if !reachable {
+            statements.push(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            ));
+        }
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .expect("change the test database's connection rule");
+        }
+        admin.close().await.ok();
+        true
+    }
+
     /// Closes the store and removes a PostgreSQL test database.
     pub async fn drop(self) {
+        self.set_reachable(true).await;
         self.store.close().await;
         if let Some((base, name)) = self.admin
             && let Ok(mut admin) = AnyConnection::connect(&base).await

@@ -2,7 +2,7 @@
 
 use super::{BotError, Engine, turn::closed_error};
 use crate::{
-    handoff::{Escalation, QueuePlace},
+    handoff::{Escalation, HandoffError, QueuePlace},
     session::{Session, SessionState, SessionView},
     vocabulary::Language,
 };
@@ -67,11 +67,18 @@ impl Engine {
             session_id: session.id.clone(),
             transcript: session.transcript.lines().cloned().collect(),
         };
-        let place = self
-            .desk
-            .escalate(&escalation)
-            .await
-            .map_err(|e| self.human_side_error(&session, e))?;
+        self.metrics.handoff_requested(session.entrance);
+        let place = self.desk.escalate(&escalation).await.map_err(|e| {
+            self.metrics.handoff_failed(
+                session.entrance,
+                match &e {
+                    HandoffError::Unavailable(_) => "unavailable",
+                    HandoffError::Timeout(_) => "timeout",
+                    HandoffError::Refused(_) | HandoffError::Rejected(..) => "refused",
+                },
+            );
+            self.human_side_error(&session, e)
+        })?;
         session.queue(place.ticket_id.clone());
         session.last_sequence = place.known_events;
         session.last_activity = self.now();

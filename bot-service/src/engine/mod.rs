@@ -31,6 +31,7 @@ use crate::{
     actions::Backends,
     complaints::{ComplaintDesk, NoComplaintDesk},
     handoff::HumanDesk,
+    metrics::BotMetrics,
     recognition::Classification,
     session::{CloseReason, Registry, Reply, Session, SessionState, SessionView},
     vocabulary::{Entrance, Language},
@@ -87,6 +88,7 @@ pub struct Engine {
     stop: watch::Sender<bool>,
     actions: Backends,
     complaint_desk: Arc<dyn ComplaintDesk>,
+    metrics: BotMetrics,
 }
 
 impl Engine {
@@ -111,7 +113,14 @@ impl Engine {
             stop: watch::channel(false).0,
             actions: Backends::none(),
             complaint_desk: Arc::new(NoComplaintDesk),
+            metrics: BotMetrics::disabled(),
         })
+    }
+
+    /// The engine recording its figures into `metrics` (none by default).
+    pub fn with_metrics(mut self, metrics: BotMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The engine filing complaints through `desk` (none by default: the complaint
@@ -251,6 +260,31 @@ impl Engine {
     /// Live sessions held in memory.
     pub fn sessions(&self) -> usize {
         self.registry.len()
+    }
+
+    /// Sessions held in memory by state; a session in the middle of a turn (locked) is
+    /// counted as `in_turn`.
+    pub fn sessions_by_state(&self) -> [(&'static str, usize); 5] {
+        let mut counts = [
+            ("bot", 0),
+            ("queued", 0),
+            ("with_agent", 0),
+            ("closed", 0),
+            ("in_turn", 0),
+        ];
+        for cell in self.registry.all() {
+            let i = match cell.try_lock() {
+                Ok(s) => match s.state {
+                    SessionState::Bot => 0,
+                    SessionState::Queued => 1,
+                    SessionState::WithAgent => 2,
+                    SessionState::Closed => 3,
+                },
+                Err(_) => 4,
+            };
+            counts[i].1 += 1;
+        }
+        counts
     }
 
     /// The session `session_id`, locked, if it belongs to `user`; closed first if its

@@ -159,7 +159,12 @@ impl Engine {
     pub(super) fn follow(&self, cell: SessionCell, ticket: String, customer: String) {
         let desk = self.desk.clone();
         let stop = self.stop.subscribe();
-        tokio::spawn(follow_ticket(desk, cell, ticket, customer, stop));
+        // Outlives the call that started it: its own trace, linked to that call's.
+        let span = tracing::info_span!(parent: None, "follow_ticket", ticket = %ticket);
+        server_kit::trace_context::spawn_linked(
+            span,
+            follow_ticket(desk, cell, ticket, customer, stop),
+        );
     }
 
     /// Stops following tickets and ends customer event streams (shutdown).

@@ -166,12 +166,21 @@ impl Engine {
             idempotency_key: task.idempotency_key(&session.id),
             language,
         };
+        let started = std::time::Instant::now();
         let outcome = match self.actions.get(&spec.backend) {
             Some(backend) => backend.execute(&request).await,
             None => Err(ActionError::Unavailable(
                 "no back end configured".to_owned(),
             )),
         };
+        let label = match &outcome {
+            Ok(_) => "done",
+            Err(ActionError::Rejected(_)) => "rejected",
+            Err(ActionError::Unknown(_)) => "unknown",
+            Err(ActionError::Unavailable(_)) => "unavailable",
+        };
+        self.metrics
+            .task_call(&spec.backend, label, started.elapsed());
         let key = &request.idempotency_key;
         match outcome {
             Ok(done) => {

@@ -70,6 +70,7 @@ impl Engine {
             SessionState::Closed => return Err(closed_error(&session)),
             SessionState::Queued | SessionState::WithAgent => {
                 let sequence = self.relay(&mut session, client_message_id, text).await?;
+                self.metrics.relayed(session.entrance);
                 return Ok(TurnOutcome {
                     session: session.view(),
                     reply: TurnReply::Relayed { sequence },
@@ -80,6 +81,10 @@ impl Engine {
         let now = self.now();
         session.last_activity = now;
         let reply = self.converse(&mut session, phone, text).await;
+        self.metrics.turn(
+            session.entrance,
+            reply.intent.as_ref().map(|i| (i.kind, i.confidence)),
+        );
         session.log(
             Speaker::Customer,
             text,

@@ -47,6 +47,11 @@ impl AgentServiceClient {
         })
     }
 
+    /// One of the pooled channels to agent-service (for its health service).
+    pub fn channel(&self) -> tonic::transport::Channel {
+        self.link.channel()
+    }
+
     fn client(&self) -> TicketServiceClient<Channel> {
         TicketServiceClient::new(self.link.channel())
     }

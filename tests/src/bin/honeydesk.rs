@@ -1,7 +1,8 @@
 //! `cargo run --bin honeydesk`: the whole pair for local use — agent-service on :50052
 //! with embedded storage under `./data` and the demo roster, bot-service on :50051 with
 //! the demo catalogue, and the sandbox task back end on :50053 serving the demo's phone
-//! top-up and weather — plus ready-to-use tokens. Ctrl-C stops everything cleanly.
+//! top-up and weather — plus ready-to-use tokens, and Prometheus metrics on :9464 (bot)
+//! and :9465 (agent). Ctrl-C stops everything cleanly.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -29,6 +30,12 @@ struct Cli {
     /// The sandbox task back end's address (top-up and weather of the demo catalogue).
     #[arg(long, default_value = "127.0.0.1:50053")]
     sandbox_listen: SocketAddr,
+    /// bot-service's Prometheus metrics listener.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    bot_metrics_listen: SocketAddr,
+    /// agent-service's Prometheus metrics listener.
+    #[arg(long, default_value = "127.0.0.1:9465")]
+    agent_metrics_listen: SocketAddr,
     /// The store (embedded SQLite by default).
     #[arg(
         long,
@@ -50,11 +57,16 @@ static ALLOCATOR: server_kit::Allocator = server_kit::ALLOCATOR;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let _logs = telemetry::init(cli.log_format);
+    let _logs = telemetry::init_with(
+        cli.log_format,
+        telemetry::Identity::new("honeydesk", env!("CARGO_PKG_VERSION")),
+        telemetry::TraceSettings::from_env(),
+    );
     let mut agent = AgentSettings::default();
     agent.server.listen = Some(cli.agent_listen);
     agent.server.jwt_secret = cli.jwt_secret.clone();
     agent.server.log_format = cli.log_format;
+    agent.server.metrics_listen = Some(cli.agent_metrics_listen);
     agent.store.url = cli.database_url.clone();
     agent.roster.seed_file = Some(demo_agents_file());
     agent.validate()?;
@@ -62,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
     bot.server.listen = Some(cli.bot_listen);
     bot.server.jwt_secret = cli.jwt_secret.clone();
     bot.server.log_format = cli.log_format;
+    bot.server.metrics_listen = Some(cli.bot_metrics_listen);
     let sandbox = RunningSandbox::start(cli.sandbox_listen, &cli.jwt_secret).await?;
     sandbox.serve_demo_tasks(&mut bot);
     bot.validate()?;
@@ -97,6 +110,11 @@ fn print_banner(stack: &Stack, sandbox: &RunningSandbox, secret: &str, database_
         "  sandbox        {}   (task back end: simulated top-ups, weather table)",
         sandbox.addr
     );
+    for (name, addr) in [("bot", stack.bot_metrics), ("agent", stack.agent_metrics)] {
+        if let Some(addr) = addr {
+            println!("  metrics        http://{addr}/metrics   ({name}-service, Prometheus)");
+        }
+    }
     println!();
     println!("Tokens (valid 24 h):");
     for (var, subject, role) in [

@@ -26,7 +26,10 @@ use super::{
     Agent, DomainError, Presence, Ticket, TicketStatus,
     hub::{AgentNotice, Hub},
 };
-use crate::store::{Store, Transition};
+use crate::{
+    metrics::AgentMetrics,
+    store::{Store, Transition},
+};
 
 /// How long an offer stays open unless configured otherwise.
 pub const DEFAULT_OFFER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -66,16 +69,29 @@ struct Inner {
     handling: std::sync::Mutex<HandlingWindow>,
     /// Woken when queues move; the positions publisher waits on it.
     moved: tokio::sync::Notify,
+    metrics: AgentMetrics,
 }
 
 /// Runs a state change to completion even if the caller goes away (tonic drops handlers
-/// whose client hung up), so memory and store never disagree half-way.
+/// whose client hung up), so memory and store never disagree half-way. The task keeps
+/// the call's span and request id, inside a `routing.<step>` span of its own.
 async fn detached<T: Send + 'static>(
+    step: &'static str,
     work: impl Future<Output = Result<T, DomainError>> + Send + 'static,
 ) -> Result<T, DomainError> {
-    tokio::spawn(work)
+    use tracing::Instrument;
+    server_kit::trace_context::spawn_in_context(work.instrument(step_span(step)))
         .await
         .map_err(|e| DomainError::Internal(format!("a routing task failed: {e}")))?
+}
+
+/// The span of one routing step (none unless traces are exported).
+fn step_span(step: &'static str) -> tracing::Span {
+    if server_kit::telemetry::traces_enabled() {
+        tracing::info_span!("routing", otel.name = step)
+    } else {
+        tracing::Span::none()
+    }
 }
 
 fn waiting_of(ticket: &Ticket, target: Option<String>) -> Waiting {
@@ -110,6 +126,17 @@ impl Dispatcher {
         hub: Hub,
         settings: RoutingSettings,
     ) -> Self {
+        Self::observed(store, clock, hub, settings, AgentMetrics::disabled())
+    }
+
+    /// [`Dispatcher::new`], recording offers and stream figures into `metrics`.
+    pub fn observed(
+        store: Arc<dyn Store>,
+        clock: SharedClock,
+        hub: Hub,
+        settings: RoutingSettings,
+        metrics: AgentMetrics,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -119,6 +146,7 @@ impl Dispatcher {
                 state: Mutex::new(Routing::new(settings.offer_timeout)),
                 handling: std::sync::Mutex::new(HandlingWindow::default()),
                 moved: tokio::sync::Notify::new(),
+                metrics,
             }),
         }
     }
@@ -126,6 +154,11 @@ impl Dispatcher {
     /// The settings in force.
     pub fn settings(&self) -> RoutingSettings {
         self.inner.settings
+    }
+
+    /// Where routing and the streams record their figures.
+    pub fn metrics(&self) -> &AgentMetrics {
+        &self.inner.metrics
     }
 
     /// The notice board streams listen to.
@@ -173,13 +206,18 @@ impl Dispatcher {
 
     /// Queues a newly stored ticket and routes.
     pub async fn enqueue(&self, ticket: &Ticket) {
-        let mut state = self.inner.state.lock().await;
-        state.note_open(&ticket.customer_id, ticket.entrance, &ticket.ticket_id);
-        state.enqueue(waiting_of(ticket, None));
-        let pending = self.route(&mut state);
-        drop(state);
-        self.queues_moved();
-        self.persist(pending).await;
+        use tracing::Instrument;
+        async {
+            let mut state = self.inner.state.lock().await;
+            state.note_open(&ticket.customer_id, ticket.entrance, &ticket.ticket_id);
+            state.enqueue(waiting_of(ticket, None));
+            let pending = self.route(&mut state);
+            drop(state);
+            self.queues_moved();
+            self.persist(pending).await;
+        }
+        .instrument(step_span("routing.enqueue"))
+        .await
     }
 
     /// The agent takes the offered ticket: it is theirs once the store says so. The
@@ -188,7 +226,7 @@ impl Dispatcher {
     /// the lock again, whatever happened meanwhile.
     pub async fn accept(&self, agent_id: &str, offer_id: &str) -> Result<Ticket, DomainError> {
         let (this, agent_id, offer_id) = (self.clone(), agent_id.to_owned(), offer_id.to_owned());
-        detached(async move {
+        detached("routing.accept", async move {
             let (offer, mut pending) = {
                 let mut state = this.inner.state.lock().await;
                 let pending = this.expire(&mut state, this.inner.clock.now());
@@ -223,6 +261,7 @@ impl Dispatcher {
                     let lapsed = state.assigned(&offer, now);
                     pending.absorb(this.announce(lapsed));
                     this.inner.hub.event(event);
+                    this.inner.metrics.offer_ended("accepted");
                     tracing::info!(ticket = %offer.ticket_id, agent = %agent_id, "offer accepted");
                     Ok(ticket)
                 }
@@ -265,7 +304,7 @@ impl Dispatcher {
     /// The agent passes on the offer: it goes to the next agent.
     pub async fn decline(&self, agent_id: &str, offer_id: &str) -> Result<(), DomainError> {
         let (this, agent_id, offer_id) = (self.clone(), agent_id.to_owned(), offer_id.to_owned());
-        detached(async move {
+        detached("routing.decline", async move {
             let mut state = this.inner.state.lock().await;
             let now = this.inner.clock.now();
             let mut pending = this.expire(&mut state, now);
@@ -295,7 +334,7 @@ impl Dispatcher {
         presence: Presence,
     ) -> Result<Agent, DomainError> {
         let (this, agent_id) = (self.clone(), agent_id.to_owned());
-        detached(async move {
+        detached("routing.set_presence", async move {
             let now = this.inner.clock.now();
             let agent = this
                 .inner

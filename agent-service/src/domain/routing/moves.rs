@@ -40,7 +40,7 @@ impl Dispatcher {
         let this = self.clone();
         let (ticket_id, notice) = (ticket_id.to_owned(), notice.to_owned());
         let by_agent = by_agent.map(str::to_owned);
-        detached(async move {
+        detached("routing.close", async move {
             let mut state = this.inner.state.lock().await;
             if let Some(agent) = &by_agent {
                 this.check_holder(&state, &ticket_id, agent).await?;
@@ -112,7 +112,7 @@ impl Dispatcher {
         let this = self.clone();
         let (agent_id, ticket_id, note) =
             (agent_id.to_owned(), ticket_id.to_owned(), note.to_owned());
-        detached(async move {
+        detached("routing.transfer", async move {
             let mut state = this.inner.state.lock().await;
             let ticket = this.check_holder(&state, &ticket_id, &agent_id).await?;
             let (skill, to_agent) = match target {

@@ -6,7 +6,7 @@
 
 use std::time::SystemTime;
 
-use super::{Dispatcher, Lapsed, Routing};
+use super::{Dispatcher, Lapsed, Routing, state};
 use crate::domain::{Presence, hub::AgentNotice};
 
 impl Dispatcher {
@@ -16,6 +16,7 @@ impl Dispatcher {
         let pending = self.expire(state, now);
         for offer in state.plan(now, || uuid::Uuid::now_v7().to_string()) {
             tracing::info!(ticket = %offer.ticket_id, agent = %offer.agent_id, "ticket offered");
+            self.inner.metrics.offer_made();
             self.inner.hub.agent(
                 &offer.agent_id,
                 AgentNotice::Offered {
@@ -40,6 +41,11 @@ impl Dispatcher {
     pub(super) fn announce(&self, mut lapsed: Lapsed) -> Lapsed {
         let hub = &self.inner.hub;
         for (offer, reason) in lapsed.withdrawn.drain(..) {
+            self.inner.metrics.offer_ended(match reason {
+                state::DECLINED => "declined",
+                state::EXPIRED => "expired",
+                _ => "withdrawn",
+            });
             hub.agent(
                 &offer.agent_id,
                 AgentNotice::Withdrawn {

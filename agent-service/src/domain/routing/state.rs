@@ -110,6 +110,11 @@ pub struct Routing {
     open_keys: HashMap<String, (String, Entrance)>,
 }
 
+/// Why an offer ended when the agent declined it.
+pub const DECLINED: &str = "it was declined";
+/// Why an offer ended when its time ran out.
+pub const EXPIRED: &str = "the offer expired";
+
 /// Misses in a row after which an agent is set AWAY.
 pub const MISSES_BEFORE_AWAY: u32 = 2;
 

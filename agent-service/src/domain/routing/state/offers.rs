@@ -125,7 +125,7 @@ impl Routing {
                 slot.missed = 0;
             }
             self.pass(&offer, now, &mut lapsed);
-            self.end_offer(offer_id, "it was declined", &mut lapsed);
+            self.end_offer(offer_id, super::DECLINED, &mut lapsed);
             lapsed.withdrawn.clear();
         }
         lapsed
@@ -142,7 +142,7 @@ impl Routing {
             .collect();
         for offer in due {
             self.pass(&offer, now, &mut lapsed);
-            self.end_offer(&offer.offer_id, "the offer expired", &mut lapsed);
+            self.end_offer(&offer.offer_id, super::EXPIRED, &mut lapsed);
             let Some(slot) = self.agents.get_mut(&offer.agent_id) else {
                 continue;
             };

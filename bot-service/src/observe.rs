@@ -1,0 +1,74 @@
+//! bot-service's operational loops: the agent-service link watch (its health checked
+//! every few seconds and reported under a health name of our own,
+//! [`AGENT_LINK_HEALTH`], so probes can tell "the robot is down" from "the robot is up
+//! but cannot hand off"), and the collector that reads the live-session gauge just
+//! before each Prometheus scrape.
+
+use std::{sync::Arc, time::Duration};
+
+use server_kit::{Shutdown, metrics::Collector, server::HealthHandle};
+use tokio::task::JoinHandle;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+use crate::{engine::Engine, handoff::client::AgentServiceClient, metrics::BotMetrics};
+
+/// The health service name under which bot-service reports agent-service reachability.
+pub const AGENT_LINK_HEALTH: &str = "honeydesk.bot.v1.AgentServiceLink";
+
+/// How often agent-service's health is checked.
+pub const AGENT_CHECK_PERIOD: Duration = Duration::from_secs(2);
+
+/// Checks agent-service's health every `every` and reports it; ends when `shutdown`
+/// starts draining.
+pub fn spawn_agent_watch(
+    agent: Arc<AgentServiceClient>,
+    health: HealthHandle,
+    metrics: BotMetrics,
+    every: Duration,
+    shutdown: Shutdown,
+) -> JoinHandle<()> {
+    let limit = every.max(Duration::from_secs(1));
+    tokio::spawn(async move {
+        let draining = shutdown.draining();
+        tokio::pin!(draining);
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = None;
+        loop {
+            tokio::select! {
+                _ = &mut draining => break,
+                _ = ticker.tick() => {}
+            }
+            let mut client = HealthClient::new(agent.channel());
+            let check = client.check(HealthCheckRequest {
+                service: String::new(),
+            });
+            let up = matches!(
+                tokio::time::timeout(limit, check).await,
+                Ok(Ok(r)) if r.get_ref().status == ServingStatus::Serving as i32
+            );
+            metrics.agent_link(up);
+            if last != Some(up) {
+                last = Some(up);
+                health.set_dependency(AGENT_LINK_HEALTH, up).await;
+                if up {
+                    tracing::info!("agent-service answers SERVING");
+                } else {
+                    tracing::warn!("agent-service is not serving: hand-offs will fail");
+                }
+            }
+        }
+    })
+}
+
+/// Reads the live-session gauge.
+pub fn collector(engine: Arc<Engine>, metrics: BotMetrics) -> Collector {
+    Arc::new(move || {
+        let (engine, metrics) = (engine.clone(), metrics.clone());
+        Box::pin(async move {
+            metrics.sessions(engine.sessions_by_state());
+        })
+    })
+}
