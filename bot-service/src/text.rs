@@ -29,6 +29,13 @@ pub fn half_width(c: char) -> char {
 /// Half-width folding and lower-casing in one pass, the first step of every analysis.
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
+    fold_into(text, &mut folded);
+    folded
+}
+
+/// [`fold`], appending to a buffer the caller reuses.
+pub fn fold_into(text: &str, folded: &mut String) {
+    folded.reserve(text.len());
     for c in text.chars().map(half_width) {
         if c.is_ascii() {
             folded.push(c.to_ascii_lowercase());
@@ -36,7 +43,6 @@ pub fn fold(text: &str) -> String {
             folded.extend(c.to_lowercase());
         }
     }
-    folded
 }
 
 /// Traditional characters turned into simplified ones (賣家不發貨 → 卖家不发货), with

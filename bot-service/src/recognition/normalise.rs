@@ -5,9 +5,9 @@
 //! words corrected to the catalogue's own vocabulary. Examples go through the same steps
 //! at load time, so both sides always meet in one form.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
-use super::lexicon::{ENGLISH_FORMS, ENGLISH_STOP_WORDS};
+use super::lexicon::{english_form, is_english_stop_word};
 use super::pinyin::PinyinDictionary;
 use super::spelling::Speller;
 use super::tokenize::chinese_words;
@@ -25,7 +25,7 @@ struct Slang {
     /// Entries with Chinese in them, matched anywhere, longest first.
     anywhere: Vec<(String, String)>,
     /// Latin or digit entries (3q, 886, thx), matched as whole tokens.
-    tokens: HashMap<String, String>,
+    tokens: FxHashMap<String, String>,
 }
 
 impl Slang {
@@ -194,8 +194,8 @@ impl Normaliser {
     fn is_english(&self, word: &str) -> bool {
         self.speller.knows(word)
             || word.contains('\'')
-            || ENGLISH_STOP_WORDS.contains(&word)
-            || ENGLISH_FORMS.iter().any(|(form, _)| *form == word)
+            || is_english_stop_word(word)
+            || english_form(word).is_some()
     }
 
     /// How to read one Latin word. In a Chinese or pinyin message, pinyin wins unless
