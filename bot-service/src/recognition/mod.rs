@@ -25,6 +25,7 @@ use crate::text::detect_language;
 use crate::vocabulary::{Entrance, IntentKind, Language};
 use model::LinearModel;
 use normalise::Normaliser;
+use query::Part;
 use retrieval::Retrieval;
 use rustc_hash::FxHashSet;
 use tokenize::Term;
@@ -131,7 +132,7 @@ impl EntranceModel {
         let parts = clauses::clauses(normal);
         let pieces = parts.as_deref().unwrap_or(std::slice::from_ref(&normal));
         query::with_analysis(self, pieces.iter().copied(), |analysis| {
-            analysis.score(self, analysis.all(), &mut best);
+            analysis.score(self, Part::Whole, &mut best);
             if parts.is_none() {
                 return;
             }
@@ -141,7 +142,7 @@ impl EntranceModel {
             let count = analysis.piece_count();
             for index in 0..count {
                 piece_scores.fill(0.0);
-                analysis.score(self, analysis.piece(index), &mut piece_scores);
+                analysis.score(self, Part::Piece(index), &mut piece_scores);
                 let weight = if index + 1 == count {
                     1.0
                 } else {
@@ -190,8 +191,16 @@ impl Recognizer {
             consumer: EntranceModel::build(catalogue, Entrance::Consumer, &normaliser),
             merchant: EntranceModel::build(catalogue, Entrance::Merchant, &normaliser),
             normaliser,
-            other_services: other_services.iter().filter(|n| !n.is_ascii()).cloned().collect(),
-            other_service_words: other_services.iter().filter(|n| n.is_ascii()).cloned().collect(),
+            other_services: other_services
+                .iter()
+                .filter(|n| !n.is_ascii())
+                .cloned()
+                .collect(),
+            other_service_words: other_services
+                .iter()
+                .filter(|n| n.is_ascii())
+                .cloned()
+                .collect(),
             threshold: DEFAULT_THRESHOLD,
         }
     }

@@ -35,7 +35,7 @@ const L2: f32 = 1e-4;
 pub(super) type Feature = (u64, f32);
 
 /// FNV-1a over a tag byte and the text: features are hashed, not stored as strings.
-fn hash(tag: u8, text: &[u8]) -> u64 {
+pub(super) fn hash(tag: u8, text: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(tag);
     for &b in text {
         h ^= u64::from(b);

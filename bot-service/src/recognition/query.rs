@@ -12,8 +12,17 @@ use super::model::Feature;
 use super::tokenize::TermList;
 use super::{CLASSIFIER_SHARE, EntranceModel, model};
 
-/// A classifier feature of the message: (hash, weight, row, index of its term).
+/// A classifier feature of the message: (hash, weight, row, the piece of its term).
 type Located = (u64, f32, Option<u32>, u32);
+
+/// What to score: the whole message, or one of its pieces.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Part {
+    /// Every term.
+    Whole,
+    /// The terms of the piece with this index.
+    Piece(usize),
+}
 
 /// The analysis of one message, reused between messages so that recognition allocates
 /// almost nothing per message.
@@ -27,6 +36,10 @@ pub(super) struct Analysis {
     ids: Vec<((u32, u32), f32)>,
     /// Every term's classifier features, sorted by hash.
     features: Vec<Located>,
+    /// The same grouped by piece, each piece's sorted by hash, and where each piece's
+    /// group ends.
+    by_piece: Vec<Located>,
+    piece_ends: Vec<usize>,
     /// Scratch for one term's features.
     term_features: Vec<Feature>,
     /// Scratch for the classifier.
@@ -61,17 +74,44 @@ impl Analysis {
         }
         self.ids.clear();
         self.features.clear();
+        let mut piece = 0;
         for (index, (text, kind)) in self.terms.iter().enumerate() {
+            while self.ends[piece] <= index {
+                piece += 1;
+            }
             self.ids
                 .push((model.retrieval.ids_of(text, kind), kind.weight()));
             self.term_features.clear();
             model::features([(text, kind, kind.weight())], &mut self.term_features);
             for &(hash, weight) in &self.term_features {
                 let row = model.classifier.row_of(hash);
-                self.features.push((hash, weight, row, index as u32));
+                self.features.push((hash, weight, row, piece as u32));
             }
         }
         self.features.sort_unstable_by_key(|&(hash, ..)| hash);
+        // A counting sort by piece keeps each piece's features in hash order.
+        self.piece_ends.clear();
+        self.piece_ends.resize(self.ends.len(), 0);
+        for &(.., piece) in &self.features {
+            self.piece_ends[piece as usize] += 1;
+        }
+        let mut end = 0;
+        for count in &mut self.piece_ends {
+            end += *count;
+            *count = end;
+        }
+        self.by_piece.clear();
+        self.by_piece.resize(self.features.len(), (0, 0.0, None, 0));
+        for &feature in self.features.iter().rev() {
+            let end = &mut self.piece_ends[feature.3 as usize];
+            *end -= 1;
+            self.by_piece[*end] = feature;
+        }
+        // Each piece's end moved back to its start: move the ends back.
+        self.piece_ends.rotate_left(1);
+        if let Some(last) = self.piece_ends.last_mut() {
+            *last = self.features.len();
+        }
     }
 
     /// How many pieces the message was given in.
@@ -79,35 +119,39 @@ impl Analysis {
         self.ends.len()
     }
 
-    /// The terms of the `index`th piece.
-    pub fn piece(&self, index: usize) -> Range<usize> {
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
-        start..self.ends[index]
+    /// The terms of a part, and its classifier features.
+    fn part(&self, part: Part) -> (Range<usize>, &[Located]) {
+        let before = |ends: &[usize], index: usize| index.checked_sub(1).map_or(0, |i| ends[i]);
+        match part {
+            Part::Whole => (0..self.terms.len(), &self.features),
+            Part::Piece(index) => (
+                before(&self.ends, index)..self.ends[index],
+                &self.by_piece[before(&self.piece_ends, index)..self.piece_ends[index]],
+            ),
+        }
     }
 
-    /// All the terms.
-    pub fn all(&self) -> Range<usize> {
-        0..self.terms.len()
-    }
-
-    /// Blended confidence of every intent (and of "none of these", last) for the terms
-    /// in `range`, into `out` (which starts at zero).
-    pub fn score(&mut self, model: &EntranceModel, range: Range<usize>, out: &mut [f64]) {
+    /// Blended confidence of every intent (and of "none of these", last) for a part of
+    /// the message, into `out` (which starts at zero).
+    pub fn score(&mut self, model: &EntranceModel, part: Part, out: &mut [f64]) {
+        let (mut vector, mut probabilities) = (
+            std::mem::take(&mut self.vector),
+            std::mem::take(&mut self.probabilities),
+        );
+        let (range, features) = self.part(part);
         model
             .retrieval
-            .probabilities(self.ids[range.clone()].iter().copied(), out);
-        let (start, end) = (range.start as u32, range.end as u32);
-        let in_range = self
-            .features
+            .probabilities(self.ids[range].iter().copied(), out);
+        let features = features
             .iter()
-            .filter(|&&(.., term)| start <= term && term < end)
             .map(|&(hash, weight, row, _)| (hash, weight, row));
         model
             .classifier
-            .predict_sorted(in_range, &mut self.vector, &mut self.probabilities);
-        for (confidence, p) in out.iter_mut().zip(&self.probabilities) {
-            *confidence =
-                CLASSIFIER_SHARE * f64::from(*p) + (1.0 - CLASSIFIER_SHARE) * *confidence;
+            .predict_sorted(features, &mut vector, &mut probabilities);
+        self.vector = vector;
+        for (confidence, p) in out.iter_mut().zip(&probabilities) {
+            *confidence = CLASSIFIER_SHARE * f64::from(*p) + (1.0 - CLASSIFIER_SHARE) * *confidence;
         }
+        self.probabilities = probabilities;
     }
 }

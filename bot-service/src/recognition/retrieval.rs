@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use rustc_hash::FxHashMap;
 
 use super::index::{GroupScores, Index, LEFT_OUT, UNKNOWN};
+use super::model;
 use super::tokenize::{Term, TermKind};
 
 /// Softmax temperature over similarities: how sharply a better match wins. At 0.04 a
@@ -39,8 +40,15 @@ pub(super) struct Retrieval {
     examples: Index,
     /// One document per intent: all its examples together.
     centroids: Index,
-    /// Every term of either index → its ids in both (one look-up per query term).
-    vocabulary: FxHashMap<String, (u32, u32)>,
+    /// Every term of either index, by the 64-bit hash of its text ([`text_key`]), → its
+    /// ids in both: one look-up per query term, and no string comparison (a query term
+    /// taken for a catalogue one by a hash collision has odds of about 1 in 10^15).
+    vocabulary: FxHashMap<u64, (u32, u32)>,
+}
+
+/// The key of a term's text in [`Retrieval`]'s vocabulary.
+fn text_key(text: &str) -> u64 {
+    model::hash(0, text.as_bytes())
 }
 
 impl Retrieval {
@@ -55,12 +63,18 @@ impl Retrieval {
         }
         let examples = Index::build(examples, false);
         let centroids = Index::build(&together, true);
-        let mut vocabulary: FxHashMap<String, (u32, u32)> = FxHashMap::default();
+        let mut vocabulary: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
         for (text, id) in examples.vocabulary() {
-            vocabulary.entry(text.to_owned()).or_insert((UNKNOWN, UNKNOWN)).0 = id;
+            vocabulary
+                .entry(text_key(text))
+                .or_insert((UNKNOWN, UNKNOWN))
+                .0 = id;
         }
         for (text, id) in centroids.vocabulary() {
-            vocabulary.entry(text.to_owned()).or_insert((UNKNOWN, UNKNOWN)).1 = id;
+            vocabulary
+                .entry(text_key(text))
+                .or_insert((UNKNOWN, UNKNOWN))
+                .1 = id;
         }
         Retrieval {
             examples,
@@ -74,7 +88,7 @@ impl Retrieval {
     pub fn ids_of(&self, text: &str, kind: TermKind) -> (u32, u32) {
         let (example, centroid) = self
             .vocabulary
-            .get(text)
+            .get(&text_key(text))
             .copied()
             .unwrap_or((UNKNOWN, UNKNOWN));
         // The examples index leaves single characters out.

@@ -253,9 +253,8 @@ pub(crate) fn stem(word: &str) -> String {
 /// "y") and returns the stem's length; the caller truncates to it.
 fn stem_len(buffer: &mut String, start: usize) -> usize {
     let mut stem = buffer.len() - start;
-    let ends = |buffer: &String, len: usize, suffix: &str| {
-        buffer[start..start + len].ends_with(suffix)
-    };
+    let ends =
+        |buffer: &String, len: usize, suffix: &str| buffer[start..start + len].ends_with(suffix);
     if stem > 4 && (ends(buffer, stem, "ies") || ends(buffer, stem, "ied")) {
         buffer.truncate(start + stem - 3);
         buffer.push('y');
