@@ -125,21 +125,14 @@ impl LinearModel {
         model
     }
 
-    /// Class probabilities of a message's features, into `out` (resized to the classes).
-    #[cfg(test)]
-    pub fn predict(&self, features: &[Feature], out: &mut Vec<f32>) {
-        let vector = unit_vector(features, |hash| self.row_of(hash));
-        out.resize(self.classes, 0.0);
-        self.probabilities(&vector, out);
-    }
-
     /// A feature's row, if training saw it.
     pub fn row_of(&self, hash: u64) -> Option<u32> {
         self.rows.get(&hash).copied()
     }
 
-    /// [`LinearModel::predict`] for features already sorted by hash, each with its row
-    /// from [`LinearModel::row_of`]; `vector` is scratch.
+    /// Class probabilities of a message's features, already sorted by hash, each with
+    /// its row from [`LinearModel::row_of`], into `out` (resized to the classes);
+    /// `vector` is scratch.
     pub fn predict_sorted(
         &self,
         sorted: impl Iterator<Item = (u64, f32, Option<u32>)>,
