@@ -39,6 +39,9 @@ pub fn fold_into(text: &str, folded: &mut String) {
     for c in text.chars().map(half_width) {
         if c.is_ascii() {
             folded.push(c.to_ascii_lowercase());
+        } else if is_han(c) {
+            // Han characters have no case: skip the Unicode case tables.
+            folded.push(c);
         } else {
             folded.extend(c.to_lowercase());
         }

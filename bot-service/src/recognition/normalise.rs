@@ -46,9 +46,15 @@ impl Slang {
 
     fn apply(&self, text: &str) -> String {
         let mut text = text.to_owned();
+        // Which characters may be in the text (a 64-bit Bloom filter, grown with every
+        // replacement): most entries' first character is not, which saves searching
+        // a story for each of them.
+        let mut present = CharSet::of(&text);
         for (from, to) in &self.anywhere {
-            if text.contains(from.as_str()) {
+            let first = from.chars().next().unwrap_or_default();
+            if present.may_have(first) && text.contains(from.as_str()) {
                 text = text.replace(from.as_str(), to);
+                present.add(to);
             }
         }
         if self.tokens.is_empty() {
@@ -59,6 +65,30 @@ impl Slang {
             |c| c.is_ascii_alphanumeric() || c == '\'',
             |token| self.tokens.get(token).cloned(),
         )
+    }
+}
+
+/// A set of characters that may report one it does not hold, never the reverse.
+#[derive(Clone, Copy)]
+struct CharSet(u64);
+
+impl CharSet {
+    fn bit(c: char) -> u64 {
+        1 << ((c as u32).wrapping_mul(0x9E37_79B1) >> 26)
+    }
+
+    fn of(text: &str) -> CharSet {
+        let mut set = CharSet(0);
+        set.add(text);
+        set
+    }
+
+    fn add(&mut self, text: &str) {
+        self.0 |= text.chars().fold(0, |bits, c| bits | CharSet::bit(c));
+    }
+
+    fn may_have(self, c: char) -> bool {
+        self.0 & CharSet::bit(c) != 0
     }
 }
 
