@@ -29,14 +29,23 @@ pub fn half_width(c: char) -> char {
 /// Half-width folding and lower-casing in one pass, the first step of every analysis.
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
+    fold_into(text, &mut folded);
+    folded
+}
+
+/// [`fold`], appending to a buffer the caller reuses.
+pub fn fold_into(text: &str, folded: &mut String) {
+    folded.reserve(text.len());
     for c in text.chars().map(half_width) {
         if c.is_ascii() {
             folded.push(c.to_ascii_lowercase());
+        } else if is_han(c) {
+            // Han characters have no case: skip the Unicode case tables.
+            folded.push(c);
         } else {
             folded.extend(c.to_lowercase());
         }
     }
-    folded
 }
 
 /// Traditional characters turned into simplified ones (賣家不發貨 → 卖家不发货), with

@@ -3,9 +3,21 @@
 //! so its cost follows how many examples share its words, not the catalogue's size.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use super::tokenize::{Term, TermKind};
+
+/// The id of a query term the index has never seen: it counts as the rarest term and
+/// reaches no document. Unknown terms are never merged with each other.
+pub(crate) const UNKNOWN: u32 = u32::MAX;
+
+/// The id of a query term the index leaves out (a single character, when characters
+/// are not indexed): it does not count at all.
+pub(crate) const LEFT_OUT: u32 = u32::MAX - 1;
+
+/// No bag entry yet for a term id (in [`Scratch::slot`]).
+const NO_SLOT: u32 = u32::MAX;
 
 /// One example's weight for one term, already divided by the example's vector length, so
 /// that summing over a query's terms gives the cosine numerator directly.
@@ -69,7 +81,10 @@ impl GroupScores {
 /// The inverted index over the documents of one entrance.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    terms: HashMap<String, u32>,
+    /// Term → id. Fx hashing: the keys are the catalogue's own terms and queries only
+    /// look up, so a message cannot lengthen a probe chain, and SipHash cost a tenth
+    /// of a long message's recognition.
+    terms: FxHashMap<String, u32>,
     idf: Vec<f32>,
     postings: Vec<Vec<Posting>>,
     doc_group: Vec<u32>,
@@ -84,6 +99,10 @@ pub(crate) struct Index {
 struct Scratch {
     doc_score: Vec<f32>,
     touched_docs: Vec<u32>,
+    /// The query's (term id, summed weight), in order of first appearance.
+    bag: Vec<(u32, f32)>,
+    /// A known term id's entry in `bag`, or [`NO_SLOT`].
+    slot: Vec<u32>,
 }
 
 thread_local! {
@@ -137,8 +156,14 @@ impl Index {
     /// TF-IDF weights of a bag and the length of the resulting vector. Term ids the
     /// index does not know weigh as the rarest possible term.
     fn weigh(&self, mut bag: Vec<(u32, f32)>) -> (Vec<(u32, f32)>, f32) {
+        let norm = self.weigh_in_place(&mut bag);
+        (bag, norm)
+    }
+
+    /// [`Index::weigh`] in place, returning the length.
+    fn weigh_in_place(&self, bag: &mut [(u32, f32)]) -> f32 {
         let mut norm = 0.0f32;
-        for (id, weight) in &mut bag {
+        for (id, weight) in bag.iter_mut() {
             let idf = self
                 .idf
                 .get(*id as usize)
@@ -147,22 +172,66 @@ impl Index {
             *weight = tf_weight(*weight) * idf;
             norm += *weight * *weight;
         }
-        (bag, norm.sqrt())
+        norm.sqrt()
+    }
+
+    /// Every indexed term with its id.
+    pub fn vocabulary(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        self.terms.iter().map(|(text, &id)| (text.as_str(), id))
+    }
+
+    /// A query term's id for [`Index::search_ids`]: its own, [`UNKNOWN`] or [`LEFT_OUT`].
+    pub fn id_of(&self, text: &str, kind: TermKind) -> u32 {
+        if !self.characters && kind == TermKind::Character {
+            return LEFT_OUT;
+        }
+        self.terms.get(text).copied().unwrap_or(UNKNOWN)
     }
 
     /// Raises, in `out`, every group sharing a term with the query to the cosine of its
     /// closest document.
+    #[cfg(test)]
     pub fn search(&self, terms: &[Term], out: &mut GroupScores) {
-        // Unknown terms each get an id of their own from the top of the range.
-        let query = bag(terms, self.characters, |position, term| {
-            let id = self.terms.get(&term.text).copied();
-            id.unwrap_or(u32::MAX - position as u32)
+        let ids = terms
+            .iter()
+            .map(|term| (self.id_of(&term.text, term.kind), term.weight()));
+        self.search_ids(ids, out);
+    }
+
+    /// [`Index::search`] for a query given as (id from [`Index::id_of`], weight) per
+    /// term, in the text's order: repeated known terms are summed, unknown ones each
+    /// count on their own.
+    pub fn search_ids(&self, query: impl Iterator<Item = (u32, f32)>, out: &mut GroupScores) {
+        SCRATCH.with_borrow_mut(|scratch| {
+            let mut bag = std::mem::take(&mut scratch.bag);
+            bag.clear();
+            if scratch.slot.len() < self.idf.len() {
+                scratch.slot.resize(self.idf.len(), NO_SLOT);
+            }
+            for (id, weight) in query {
+                match id {
+                    LEFT_OUT => {}
+                    UNKNOWN => bag.push((UNKNOWN, weight)),
+                    known => match scratch.slot[known as usize] {
+                        NO_SLOT => {
+                            scratch.slot[known as usize] = bag.len() as u32;
+                            bag.push((known, weight));
+                        }
+                        at => bag[at as usize].1 += weight,
+                    },
+                }
+            }
+            for &(id, _) in &bag {
+                if id != UNKNOWN {
+                    scratch.slot[id as usize] = NO_SLOT;
+                }
+            }
+            let norm = self.weigh_in_place(&mut bag);
+            if norm != 0.0 {
+                self.score(&bag, norm, scratch, out);
+            }
+            scratch.bag = bag;
         });
-        let (query, norm) = self.weigh(query);
-        if norm == 0.0 {
-            return;
-        }
-        SCRATCH.with_borrow_mut(|scratch| self.score(&query, norm, scratch, out));
     }
 
     fn score(&self, query: &[(u32, f32)], norm: f32, scratch: &mut Scratch, out: &mut GroupScores) {

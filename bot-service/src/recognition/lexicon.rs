@@ -1,6 +1,40 @@
 //! The word lists the tokeniser relies on: domain words for jieba, stop words in both
 //! languages, and the English forms and synonyms that suffix rules cannot unify. Kept
-//! apart from the tokenising code so they can be reviewed and extended as data.
+//! apart from the tokenising code so they can be reviewed and extended as data; looked
+//! up through hash sets built on first use, since every word of every message is checked.
+
+use std::sync::LazyLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+static CHINESE_STOP_SET: LazyLock<FxHashSet<&str>> =
+    LazyLock::new(|| CHINESE_STOP_WORDS.iter().copied().collect());
+
+static ENGLISH_STOP_SET: LazyLock<FxHashSet<&str>> =
+    LazyLock::new(|| ENGLISH_STOP_WORDS.iter().copied().collect());
+
+static ENGLISH_FORM_MAP: LazyLock<FxHashMap<&str, &str>> = LazyLock::new(|| {
+    let mut map = FxHashMap::default();
+    for &(form, base) in ENGLISH_FORMS {
+        map.entry(form).or_insert(base);
+    }
+    map
+});
+
+/// Whether a jieba word is one of [`CHINESE_STOP_WORDS`].
+pub(super) fn is_chinese_stop_word(word: &str) -> bool {
+    CHINESE_STOP_SET.contains(word)
+}
+
+/// Whether a lower-case word is one of [`ENGLISH_STOP_WORDS`].
+pub(super) fn is_english_stop_word(word: &str) -> bool {
+    ENGLISH_STOP_SET.contains(word)
+}
+
+/// The common form of an irregular form, contraction or synonym ([`ENGLISH_FORMS`]).
+pub(super) fn english_form(word: &str) -> Option<&'static str> {
+    ENGLISH_FORM_MAP.get(word).copied()
+}
 
 /// Words of the customer-service domain that jieba's general dictionary splits apart.
 pub(super) const DOMAIN_WORDS: &[&str] = &[

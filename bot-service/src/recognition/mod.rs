@@ -15,6 +15,7 @@ mod lexicon;
 mod model;
 mod normalise;
 mod pinyin;
+mod query;
 mod retrieval;
 mod spelling;
 mod tokenize;
@@ -24,7 +25,9 @@ use crate::text::detect_language;
 use crate::vocabulary::{Entrance, IntentKind, Language};
 use model::LinearModel;
 use normalise::Normaliser;
+use query::Part;
 use retrieval::Retrieval;
+use rustc_hash::FxHashSet;
 use tokenize::Term;
 
 pub use crate::text::normalise_question;
@@ -121,51 +124,45 @@ impl EntranceModel {
     }
 
     /// Each intent's confidence for a normalised message: the whole message, and for a
-    /// long one each clause too, the strongest piece counting.
+    /// long one each clause too, the strongest piece counting. The message is cut and
+    /// looked up once ([`query`]); the whole and each clause are ranges of its terms.
     fn confidences(&self, normal: &str) -> Vec<f64> {
         // One more slot than intents: "none of these", dropped at the end.
         let mut best = vec![0.0; self.intents.len() + 1];
-        let Some(parts) = clauses::clauses(normal) else {
-            self.score(&tokenize::terms(normal), &mut best);
-            best.pop();
-            return best;
-        };
-        let pieces: Vec<Vec<Term>> = parts.iter().map(|part| tokenize::terms(part)).collect();
-        self.score(&pieces.concat(), &mut best);
-        best.iter_mut()
-            .for_each(|score| *score *= BACKGROUND_WEIGHT);
-        let mut piece_scores = vec![0.0; self.intents.len() + 1];
-        for (index, terms) in pieces.iter().enumerate() {
-            piece_scores.fill(0.0);
-            self.score(terms, &mut piece_scores);
-            let weight = if index + 1 == pieces.len() {
-                1.0
-            } else {
-                BACKGROUND_WEIGHT
-            };
-            for (best, piece) in best.iter_mut().zip(&piece_scores) {
-                *best = best.max(*piece * weight);
+        let parts = clauses::clauses(normal);
+        let pieces = parts.as_deref().unwrap_or(std::slice::from_ref(&normal));
+        query::with_analysis(self, pieces.iter().copied(), |analysis| {
+            analysis.score(self, Part::Whole, &mut best);
+            if parts.is_none() {
+                return;
             }
-        }
+            best.iter_mut()
+                .for_each(|score| *score *= BACKGROUND_WEIGHT);
+            let mut piece_scores = vec![0.0; self.intents.len() + 1];
+            let count = analysis.piece_count();
+            for index in 0..count {
+                piece_scores.fill(0.0);
+                analysis.score(self, Part::Piece(index), &mut piece_scores);
+                let weight = if index + 1 == count {
+                    1.0
+                } else {
+                    BACKGROUND_WEIGHT
+                };
+                for (best, piece) in best.iter_mut().zip(&piece_scores) {
+                    *best = best.max(*piece * weight);
+                }
+            }
+        });
         best.pop();
         best
-    }
-
-    /// Blended confidence of every intent (and of "none of these", last) for one piece
-    /// of a message, into `out`.
-    fn score(&self, terms: &[Term], out: &mut [f64]) {
-        self.retrieval.probabilities(terms, out);
-        let mut probabilities = Vec::new();
-        self.classifier
-            .predict(&features_of(terms), &mut probabilities);
-        for (confidence, p) in out.iter_mut().zip(probabilities) {
-            *confidence = CLASSIFIER_SHARE * f64::from(p) + (1.0 - CLASSIFIER_SHARE) * *confidence;
-        }
     }
 }
 
 fn features_of(terms: &[Term]) -> Vec<model::Feature> {
     let mut features = Vec::with_capacity(terms.len() * 2);
+    let terms = terms
+        .iter()
+        .map(|term| (term.text.as_str(), term.kind, term.weight()));
     model::features(terms, &mut features);
     features
 }
@@ -174,8 +171,10 @@ fn features_of(terms: &[Term]) -> Vec<model::Feature> {
 #[derive(Debug)]
 pub struct Recognizer {
     normaliser: Normaliser,
-    /// The catalogue's `other_services`, folded.
+    /// The catalogue's `other_services` with Chinese in them, folded: matched anywhere.
     other_services: Vec<String>,
+    /// The Latin (and digit) ones, matched as whole words.
+    other_service_words: FxHashSet<String>,
     consumer: EntranceModel,
     merchant: EntranceModel,
     threshold: f64,
@@ -187,11 +186,21 @@ impl Recognizer {
     pub fn new(catalogue: &Catalogue) -> Recognizer {
         pinyin::warm_up();
         let normaliser = Normaliser::build(catalogue);
+        let other_services = &catalogue.fallback().other_services;
         Recognizer {
             consumer: EntranceModel::build(catalogue, Entrance::Consumer, &normaliser),
             merchant: EntranceModel::build(catalogue, Entrance::Merchant, &normaliser),
             normaliser,
-            other_services: catalogue.fallback().other_services.clone(),
+            other_services: other_services
+                .iter()
+                .filter(|n| !n.is_ascii())
+                .cloned()
+                .collect(),
+            other_service_words: other_services
+                .iter()
+                .filter(|n| n.is_ascii())
+                .cloned()
+                .collect(),
             threshold: DEFAULT_THRESHOLD,
         }
     }
@@ -210,14 +219,18 @@ impl Recognizer {
     /// Whether a normalised message names another company's service: Chinese names
     /// anywhere, Latin ones as whole words.
     fn names_other_service(&self, normal: &str) -> bool {
-        self.other_services.iter().any(|name| {
-            if !name.is_ascii() {
-                return normal.contains(name.as_str());
-            }
-            normal
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|word| word == name)
-        })
+        let chinese = || {
+            self.other_services
+                .iter()
+                .any(|name| normal.contains(name.as_str()))
+        };
+        let latin = || {
+            !self.other_service_words.is_empty()
+                && normal
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|word| self.other_service_words.contains(word))
+        };
+        chinese() || latin()
     }
 
     /// Ranks the entrance's intents for a message and says whether the best one is sure

@@ -7,9 +7,9 @@
 //! crate on purpose: recognition is the product, the model is a hundred lines, it trains
 //! in milliseconds on two cores, and it needs nothing but the catalogue.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
-use super::tokenize::{Term, TermKind};
+use super::tokenize::TermKind;
 
 /// Weight of one character trigram of an English word, next to the word's 1.
 const TRIGRAM_WEIGHT: f32 = 0.2;
@@ -35,7 +35,7 @@ const L2: f32 = 1e-4;
 pub(super) type Feature = (u64, f32);
 
 /// FNV-1a over a tag byte and the text: features are hashed, not stored as strings.
-fn hash(tag: u8, text: &[u8]) -> u64 {
+pub(super) fn hash(tag: u8, text: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(tag);
     for &b in text {
         h ^= u64::from(b);
@@ -44,20 +44,22 @@ fn hash(tag: u8, text: &[u8]) -> u64 {
     h
 }
 
-/// The features of a text's terms, appended to `out`.
-pub(super) fn features(terms: &[Term], out: &mut Vec<Feature>) {
-    for term in terms {
-        let tag = match term.kind {
+/// The features of a text's terms, given as (text, kind, weight), appended to `out`.
+pub(super) fn features<'a>(
+    terms: impl IntoIterator<Item = (&'a str, TermKind, f32)>,
+    out: &mut Vec<Feature>,
+) {
+    for (text, kind, weight) in terms {
+        let tag = match kind {
             TermKind::Word => b'w',
             TermKind::Bigram => b'b',
             TermKind::Character => b'c',
         };
-        out.push((hash(tag, term.text.as_bytes()), term.weight()));
-        let english =
-            term.kind == TermKind::Word && term.text.bytes().all(|b| b.is_ascii_lowercase());
-        if english && term.text.len() > 2 {
+        out.push((hash(tag, text.as_bytes()), weight));
+        let english = kind == TermKind::Word && text.bytes().all(|b| b.is_ascii_lowercase());
+        if english && text.len() > 2 {
             let mut padded = [0u8; 32];
-            let word = &term.text.as_bytes()[..term.text.len().min(30)];
+            let word = &text.as_bytes()[..text.len().min(30)];
             padded[0] = b'<';
             padded[1..=word.len()].copy_from_slice(word);
             padded[word.len() + 1] = b'>';
@@ -71,8 +73,8 @@ pub(super) fn features(terms: &[Term], out: &mut Vec<Feature>) {
 /// Softmax regression over hashed features; immutable once trained.
 #[derive(Debug, Default)]
 pub(super) struct LinearModel {
-    /// Feature hash → row.
-    rows: HashMap<u64, u32>,
+    /// Feature hash → row (Fx: the keys are already hashes, and only the catalogue's).
+    rows: FxHashMap<u64, u32>,
     /// Row-major weights: `classes` per known feature.
     weights: Vec<f32>,
     bias: Vec<f32>,
@@ -87,7 +89,7 @@ impl LinearModel {
             bias: vec![0.0; classes],
             ..LinearModel::default()
         };
-        let mut rows: HashMap<u64, u32> = HashMap::new();
+        let mut rows: FxHashMap<u64, u32> = FxHashMap::default();
         let vectors: Vec<(usize, Vec<(u32, f32)>)> = examples
             .iter()
             .map(|(class, features)| {
@@ -123,11 +125,23 @@ impl LinearModel {
         model
     }
 
-    /// Class probabilities of a message's features, into `out` (resized to the classes).
-    pub fn predict(&self, features: &[Feature], out: &mut Vec<f32>) {
-        let vector = unit_vector(features, |hash| self.rows.get(&hash).copied());
+    /// A feature's row, if training saw it.
+    pub fn row_of(&self, hash: u64) -> Option<u32> {
+        self.rows.get(&hash).copied()
+    }
+
+    /// Class probabilities of a message's features, already sorted by hash, each with
+    /// its row from [`LinearModel::row_of`], into `out` (resized to the classes);
+    /// `vector` is scratch.
+    pub fn predict_sorted(
+        &self,
+        sorted: impl Iterator<Item = (u64, f32, Option<u32>)>,
+        vector: &mut Vec<(u32, f32)>,
+        out: &mut Vec<f32>,
+    ) {
+        unit_vector_sorted(sorted, |_, row| row, vector);
         out.resize(self.classes, 0.0);
-        self.probabilities(&vector, out);
+        self.probabilities(vector, out);
     }
 
     fn probabilities(&self, vector: &[(u32, f32)], out: &mut [f32]) {
@@ -161,31 +175,50 @@ fn unit_vector(
 ) -> Vec<(u32, f32)> {
     let mut sorted = features.to_vec();
     sorted.sort_unstable_by_key(|&(hash, _)| hash);
-    let mut bag: Vec<Feature> = Vec::with_capacity(sorted.len());
-    for (hash, weight) in sorted {
-        match bag.last_mut() {
-            Some((h, sum)) if *h == hash => *sum += weight,
-            _ => bag.push((hash, weight)),
-        }
-    }
+    let mut vector = Vec::with_capacity(sorted.len());
+    let items = sorted.into_iter().map(|(hash, weight)| (hash, weight, ()));
+    unit_vector_sorted(items, |hash, ()| row_of(hash), &mut vector);
+    vector
+}
+
+/// [`unit_vector`] of features sorted by hash, each carrying what `row_of` needs to
+/// find its row (asked once per distinct feature), into `vector`.
+fn unit_vector_sorted<T>(
+    sorted: impl Iterator<Item = (u64, f32, T)>,
+    mut row_of: impl FnMut(u64, T) -> Option<u32>,
+    vector: &mut Vec<(u32, f32)>,
+) {
+    vector.clear();
     let mut norm = 0.0f32;
-    let mut vector = Vec::with_capacity(bag.len());
-    for (hash, weight) in bag {
+    let mut add = |hash: u64, weight: f32, row: T, norm: &mut f32| {
         let value = if weight <= 1.0 {
             weight
         } else {
             1.0 + weight.ln()
         };
-        norm += value * value;
-        if let Some(row) = row_of(hash) {
+        *norm += value * value;
+        if let Some(row) = row_of(hash, row) {
             vector.push((row, value));
         }
+    };
+    let mut current: Option<(u64, f32, T)> = None;
+    for (hash, weight, row) in sorted {
+        match &mut current {
+            Some((h, sum, _)) if *h == hash => *sum += weight,
+            _ => {
+                if let Some((h, sum, row)) = current.replace((hash, weight, row)) {
+                    add(h, sum, row, &mut norm);
+                }
+            }
+        }
+    }
+    if let Some((h, sum, row)) = current {
+        add(h, sum, row, &mut norm);
     }
     let norm = norm.sqrt().max(f32::MIN_POSITIVE);
-    for (_, value) in &mut vector {
+    for (_, value) in vector.iter_mut() {
         *value /= norm;
     }
-    vector
 }
 
 /// Fisher–Yates with xorshift: deterministic, so a catalogue always trains the same way.

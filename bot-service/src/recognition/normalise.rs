@@ -5,9 +5,9 @@
 //! words corrected to the catalogue's own vocabulary. Examples go through the same steps
 //! at load time, so both sides always meet in one form.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
-use super::lexicon::{ENGLISH_FORMS, ENGLISH_STOP_WORDS};
+use super::lexicon::{english_form, is_english_stop_word};
 use super::pinyin::PinyinDictionary;
 use super::spelling::Speller;
 use super::tokenize::chinese_words;
@@ -25,7 +25,7 @@ struct Slang {
     /// Entries with Chinese in them, matched anywhere, longest first.
     anywhere: Vec<(String, String)>,
     /// Latin or digit entries (3q, 886, thx), matched as whole tokens.
-    tokens: HashMap<String, String>,
+    tokens: FxHashMap<String, String>,
 }
 
 impl Slang {
@@ -46,9 +46,15 @@ impl Slang {
 
     fn apply(&self, text: &str) -> String {
         let mut text = text.to_owned();
+        // Which characters may be in the text (a 64-bit Bloom filter, grown with every
+        // replacement): most entries' first character is not, which saves searching
+        // a story for each of them.
+        let mut present = CharSet::of(&text);
         for (from, to) in &self.anywhere {
-            if text.contains(from.as_str()) {
+            let first = from.chars().next().unwrap_or_default();
+            if present.may_have(first) && text.contains(from.as_str()) {
                 text = text.replace(from.as_str(), to);
+                present.add(to);
             }
         }
         if self.tokens.is_empty() {
@@ -59,6 +65,30 @@ impl Slang {
             |c| c.is_ascii_alphanumeric() || c == '\'',
             |token| self.tokens.get(token).cloned(),
         )
+    }
+}
+
+/// A set of characters that may report one it does not hold, never the reverse.
+#[derive(Clone, Copy)]
+struct CharSet(u64);
+
+impl CharSet {
+    fn bit(c: char) -> u64 {
+        1 << ((c as u32).wrapping_mul(0x9E37_79B1) >> 26)
+    }
+
+    fn of(text: &str) -> CharSet {
+        let mut set = CharSet(0);
+        set.add(text);
+        set
+    }
+
+    fn add(&mut self, text: &str) {
+        self.0 |= text.chars().fold(0, |bits, c| bits | CharSet::bit(c));
+    }
+
+    fn may_have(self, c: char) -> bool {
+        self.0 & CharSet::bit(c) != 0
     }
 }
 
@@ -194,8 +224,8 @@ impl Normaliser {
     fn is_english(&self, word: &str) -> bool {
         self.speller.knows(word)
             || word.contains('\'')
-            || ENGLISH_STOP_WORDS.contains(&word)
-            || ENGLISH_FORMS.iter().any(|(form, _)| *form == word)
+            || is_english_stop_word(word)
+            || english_form(word).is_some()
     }
 
     /// How to read one Latin word. In a Chinese or pinyin message, pinyin wins unless

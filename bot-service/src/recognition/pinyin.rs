@@ -5,7 +5,7 @@
 //! and a typo becomes the word it sounds like. Syllables and readings come from the
 //! kept `pinyin` crate.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
 
 use pinyin::ToPinyin;
@@ -15,7 +15,7 @@ use crate::text::is_han;
 /// Every toneless syllable the `pinyin` crate knows (ü written v), to tell a pinyin word
 /// from an English one. Nasal interjections (n, m, ng, hm) are left out: nobody types
 /// them and they would split English words.
-static SYLLABLES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+static SYLLABLES: LazyLock<FxHashSet<String>> = LazyLock::new(|| {
     ('\u{4E00}'..='\u{9FFF}')
         .filter_map(|c| c.to_pinyin().map(|p| p.plain().replace('ü', "v")))
         .filter(|s| !matches!(s.as_str(), "n" | "m" | "ng" | "hm" | "hng"))
@@ -71,15 +71,15 @@ pub(super) fn is_pinyin(word: &str) -> bool {
 #[derive(Debug, Default)]
 pub(super) struct PinyinDictionary {
     /// Joined pinyin → the catalogue's most frequent word with that sound.
-    words: HashMap<String, String>,
+    words: FxHashMap<String, String>,
     /// Every run of 2..=3 Han characters found in the catalogue.
-    known: HashSet<String>,
+    known: FxHashSet<String>,
 }
 
 impl PinyinDictionary {
     /// Learns from the catalogue's Chinese words (as the tokeniser cuts them) and text.
     pub fn build<'a>(words: impl Iterator<Item = &'a str>, texts: &[String]) -> Self {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
         let words: Vec<&str> = words.filter(|w| w.chars().all(is_han)).collect();
         for &word in &words {
             *counts.entry(word).or_default() += 1;

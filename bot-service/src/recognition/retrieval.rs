@@ -5,8 +5,11 @@
 
 use std::cell::RefCell;
 
-use super::index::{GroupScores, Index};
-use super::tokenize::Term;
+use rustc_hash::FxHashMap;
+
+use super::index::{GroupScores, Index, LEFT_OUT, UNKNOWN};
+use super::model;
+use super::tokenize::{Term, TermKind};
 
 /// Softmax temperature over similarities: how sharply a better match wins. At 0.04 a
 /// lead of 0.04 over the only rival makes the leader e (2.7) times as likely.
@@ -37,6 +40,15 @@ pub(super) struct Retrieval {
     examples: Index,
     /// One document per intent: all its examples together.
     centroids: Index,
+    /// Every term of either index, by the 64-bit hash of its text ([`text_key`]), → its
+    /// ids in both: one look-up per query term, and no string comparison (a query term
+    /// taken for a catalogue one by a hash collision has odds of about 1 in 10^15).
+    vocabulary: FxHashMap<u64, (u32, u32)>,
+}
+
+/// The key of a term's text in [`Retrieval`]'s vocabulary.
+fn text_key(text: &str) -> u64 {
+    model::hash(0, text.as_bytes())
 }
 
 impl Retrieval {
@@ -49,15 +61,59 @@ impl Retrieval {
                 None => together.push((*group, terms.clone())),
             }
         }
+        let examples = Index::build(examples, false);
+        let centroids = Index::build(&together, true);
+        let mut vocabulary: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+        for (text, id) in examples.vocabulary() {
+            vocabulary
+                .entry(text_key(text))
+                .or_insert((UNKNOWN, UNKNOWN))
+                .0 = id;
+        }
+        for (text, id) in centroids.vocabulary() {
+            vocabulary
+                .entry(text_key(text))
+                .or_insert((UNKNOWN, UNKNOWN))
+                .1 = id;
+        }
         Retrieval {
-            examples: Index::build(examples, false),
-            centroids: Index::build(&together, true),
+            examples,
+            centroids,
+            vocabulary,
         }
     }
 
+    /// The ids a term has in the two indexes, for [`Retrieval::probabilities`]:
+    /// (examples, centroids).
+    pub fn ids_of(&self, text: &str, kind: TermKind) -> (u32, u32) {
+        let (example, centroid) = self
+            .vocabulary
+            .get(&text_key(text))
+            .copied()
+            .unwrap_or((UNKNOWN, UNKNOWN));
+        // The examples index leaves single characters out.
+        let example = if kind == TermKind::Character {
+            LEFT_OUT
+        } else {
+            example
+        };
+        debug_assert_eq!(
+            (example, centroid),
+            (
+                self.examples.id_of(text, kind),
+                self.centroids.id_of(text, kind)
+            )
+        );
+        (example, centroid)
+    }
+
     /// Probability of each of the closest intents (of those sharing a term with the
-    /// message), written into `out` by intent; the others stay untouched.
-    pub fn probabilities(&self, terms: &[Term], out: &mut [f64]) {
+    /// message), written into `out` by intent; the others stay untouched. The message
+    /// comes as (ids from [`Retrieval::ids_of`], weight) per term, in order.
+    pub fn probabilities<I>(&self, terms: I, out: &mut [f64])
+    where
+        I: Iterator<Item = ((u32, u32), f32)> + Clone,
+    {
         let found = self.closest(terms);
         let exp = |similarity: f64| ((similarity - NO_MATCH_SIMILARITY) / TEMPERATURE).exp();
         let total = 1.0 + found.iter().map(|&(_, s)| exp(s)).sum::<f64>();
@@ -67,10 +123,15 @@ impl Retrieval {
     }
 
     /// The [`RIVALS`] intents closest to the message, with their blended similarity.
-    fn closest(&self, terms: &[Term]) -> Vec<(u32, f64)> {
+    fn closest<I>(&self, terms: I) -> Vec<(u32, f64)>
+    where
+        I: Iterator<Item = ((u32, u32), f32)> + Clone,
+    {
         SCORES.with_borrow_mut(|(closest, together)| {
-            self.examples.search(terms, closest);
-            self.centroids.search(terms, together);
+            let examples = terms.clone().map(|((id, _), weight)| (id, weight));
+            self.examples.search_ids(examples, closest);
+            let centroids = terms.map(|((_, id), weight)| (id, weight));
+            self.centroids.search_ids(centroids, together);
             // Every group an example reaches, its centroid reaches too.
             let mut blended: Vec<(u32, f64)> = together
                 .drain()

@@ -4,7 +4,7 @@
 //! of comparing with every word; the kept `strsim` crate checks the real distance
 //! (transpositions count as one edit).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Words shorter than this are never corrected: too many real words are one edit apart.
 const SHORTEST_CORRECTED: usize = 4;
@@ -24,9 +24,9 @@ fn max_edits(len: usize) -> usize {
 #[derive(Debug, Default)]
 pub(super) struct Speller {
     /// Word → how often the catalogue uses it.
-    counts: HashMap<String, u32>,
+    counts: FxHashMap<String, u32>,
     /// A word with up to two letters deleted → the vocabulary words it comes from.
-    deletes: HashMap<String, Vec<u32>>,
+    deletes: FxHashMap<String, Vec<u32>>,
     /// Vocabulary words by id.
     words: Vec<String>,
 }

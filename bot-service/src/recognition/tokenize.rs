@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
 
-use super::lexicon::{CHINESE_STOP_WORDS, DOMAIN_WORDS, ENGLISH_FORMS, ENGLISH_STOP_WORDS};
-use crate::text::{fold, is_han};
+use super::lexicon::{DOMAIN_WORDS, english_form, is_chinese_stop_word, is_english_stop_word};
+use crate::text::{fold_into, is_han};
 
 /// jieba's dictionary takes a while to build; every recognizer shares one.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
@@ -51,6 +51,7 @@ pub(crate) struct Term {
 }
 
 impl Term {
+    #[cfg(test)]
     pub(crate) fn word(text: impl Into<String>) -> Term {
         Term {
             text: text.into(),
@@ -60,7 +61,15 @@ impl Term {
 
     /// How much the term counts: 1 for a word, less for bigrams and characters.
     pub(crate) fn weight(&self) -> f32 {
-        match self.kind {
+        self.kind.weight()
+    }
+}
+
+impl TermKind {
+    /// How much a term of this kind counts: 1 for a word, less for bigrams and
+    /// characters.
+    pub(crate) fn weight(self) -> f32 {
+        match self {
             TermKind::Word => 1.0,
             TermKind::Bigram => BIGRAM_WEIGHT,
             TermKind::Character => UNIGRAM_WEIGHT,
@@ -88,20 +97,132 @@ fn class(c: char) -> Class {
 
 /// The terms of a text, in order, repeated as often as they occur.
 pub(crate) fn terms(text: &str) -> Vec<Term> {
-    let folded = fold(text);
-    let mut out = Vec::new();
-    let mut run: Option<(usize, Class)> = None;
-    let ends = folded.char_indices().map(|(at, c)| (at, class(c)));
-    for (at, class) in ends.chain(std::iter::once((folded.len(), Class::Separator))) {
-        match run {
-            Some((_, current)) if current == class => continue,
-            Some((start, Class::Han)) => chinese_terms(&folded[start..at], &mut out),
-            Some((start, Class::Word)) => english_term(&folded[start..at], &mut out),
-            _ => {}
-        }
-        run = (class != Class::Separator).then_some((at, class));
+    let mut list = TermList::default();
+    list.push_text(text);
+    list.iter()
+        .map(|(text, kind)| Term {
+            text: text.to_owned(),
+            kind,
+        })
+        .collect()
+}
+
+/// The terms of one or more texts in one reusable buffer: every term's text back to
+/// back, so tokenising a message allocates nothing per term (a story has hundreds).
+#[derive(Debug, Default)]
+pub(crate) struct TermList {
+    /// The terms' texts, concatenated.
+    text: String,
+    /// Each term's byte range in `text`, and its kind.
+    spans: Vec<(u32, u32, TermKind)>,
+    /// Scratch: the folded text being cut.
+    folded: String,
+    /// Scratch: the characters of a Chinese run's kept words.
+    kept: Vec<char>,
+}
+
+impl TermList {
+    /// Forgets every term, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.spans.clear();
     }
-    out
+
+    /// How many terms there are.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The terms in order, as (text, kind).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, TermKind)> + '_ {
+        self.spans
+            .iter()
+            .map(|&(start, end, kind)| (&self.text[start as usize..end as usize], kind))
+    }
+
+    /// Appends one term made of `parts`.
+    fn push(&mut self, parts: &[&str], kind: TermKind) {
+        let start = self.text.len() as u32;
+        parts.iter().for_each(|part| self.text.push_str(part));
+        self.spans.push((start, self.text.len() as u32, kind));
+    }
+
+    fn push_chars(&mut self, chars: &[char], kind: TermKind) {
+        let start = self.text.len() as u32;
+        self.text.extend(chars);
+        self.spans.push((start, self.text.len() as u32, kind));
+    }
+
+    /// Appends the terms of a text, in order.
+    pub fn push_text(&mut self, text: &str) {
+        let mut folded = std::mem::take(&mut self.folded);
+        folded.clear();
+        fold_into(text, &mut folded);
+        let mut run: Option<(usize, Class)> = None;
+        let ends = folded.char_indices().map(|(at, c)| (at, class(c)));
+        for (at, class) in ends.chain(std::iter::once((folded.len(), Class::Separator))) {
+            match run {
+                Some((_, current)) if current == class => continue,
+                Some((start, Class::Han)) => self.chinese_terms(&folded[start..at]),
+                Some((start, Class::Word)) => self.english_term(&folded[start..at]),
+                _ => {}
+            }
+            run = (class != Class::Separator).then_some((at, class));
+        }
+        self.folded = folded;
+    }
+
+    /// jieba words without stop words, then the bigrams and characters of what is left.
+    fn chinese_terms(&mut self, run: &str) {
+        let mut kept = std::mem::take(&mut self.kept);
+        kept.clear();
+        for token in JIEBA.cut(run, true) {
+            if is_chinese_stop_word(token.word) {
+                continue;
+            }
+            self.push(&[token.word], TermKind::Word);
+            kept.extend(token.word.chars());
+        }
+        for pair in kept.windows(2) {
+            self.push_chars(pair, TermKind::Bigram);
+        }
+        for c in kept.chunks(1) {
+            self.push_chars(c, TermKind::Character);
+        }
+        self.kept = kept;
+    }
+
+    /// One English (or digit) word, normalised; stop words and long numbers are dropped.
+    fn english_term(&mut self, word: &str) {
+        let word = word.trim_matches('\'');
+        if let Some(base) = english_form(word) {
+            self.push(&[base], TermKind::Word);
+            return;
+        }
+        if let Some(stem) = word.strip_suffix("n't") {
+            self.english_term(stem);
+            self.push(&["not"], TermKind::Word);
+            return;
+        }
+        if let Some((head, _)) = word.split_once('\'') {
+            return self.english_term(head);
+        }
+        if word.is_empty() || is_english_stop_word(word) {
+            return;
+        }
+        if word.bytes().all(|b| b.is_ascii_digit()) {
+            if word.len() <= MAX_NUMBER_DIGITS {
+                self.push(&[word], TermKind::Word);
+            }
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(word);
+        let len = stem_len(&mut self.text, start);
+        self.text.truncate(start + len);
+        self.spans
+            .push((start as u32, self.text.len() as u32, TermKind::Word));
+    }
 }
 
 /// Every jieba word of the Chinese runs of a (normalised) text, stop words included:
@@ -117,88 +238,49 @@ pub(crate) fn chinese_words(text: &str) -> Vec<String> {
     out
 }
 
-/// jieba words without stop words, then the bigrams and characters of what is left.
-fn chinese_terms(run: &str, out: &mut Vec<Term>) {
-    let mut kept = String::with_capacity(run.len());
-    for token in JIEBA.cut(run, true) {
-        if CHINESE_STOP_WORDS.contains(&token.word) {
-            continue;
-        }
-        out.push(Term::word(token.word));
-        kept.push_str(token.word);
-    }
-    let chars: Vec<char> = kept.chars().collect();
-    for pair in chars.windows(2) {
-        out.push(Term {
-            text: pair.iter().collect(),
-            kind: TermKind::Bigram,
-        });
-    }
-    for c in chars {
-        out.push(Term {
-            text: c.to_string(),
-            kind: TermKind::Character,
-        });
-    }
-}
-
-/// One English (or digit) word, normalised; stop words and long numbers are dropped.
-fn english_term(word: &str, out: &mut Vec<Term>) {
-    let word = word.trim_matches('\'');
-    if let Some((_, base)) = ENGLISH_FORMS.iter().find(|(form, _)| *form == word) {
-        out.push(Term::word(*base));
-        return;
-    }
-    if let Some(stem) = word.strip_suffix("n't") {
-        english_term(stem, out);
-        out.push(Term::word("not"));
-        return;
-    }
-    if let Some((head, _)) = word.split_once('\'') {
-        return english_term(head, out);
-    }
-    if word.is_empty() || ENGLISH_STOP_WORDS.contains(&word) {
-        return;
-    }
-    if word.bytes().all(|b| b.is_ascii_digit()) {
-        if word.len() <= MAX_NUMBER_DIGITS {
-            out.push(Term::word(word));
-        }
-        return;
-    }
-    out.push(Term::word(stem(word)));
-}
-
 /// A light suffix stripper: plural, -ing, -ed, -ment, then a final y or e, so that
 /// inflected and derived forms of one word meet ("deliveries", "delivered", "delivery"
 /// → "deliver"; "charge", "charged" → "charg"; "payment" → "pay").
+#[cfg(test)]
 pub(crate) fn stem(word: &str) -> String {
     let mut stem = word.to_owned();
-    if stem.len() > 4 && (stem.ends_with("ies") || stem.ends_with("ied")) {
-        stem.truncate(stem.len() - 3);
-        stem.push('y');
-    } else if stem.ends_with("sses") {
-        stem.truncate(stem.len() - 2);
-    } else if stem.len() > 3
-        && stem.ends_with('s')
-        && !(stem.ends_with("ss") || stem.ends_with("us") || stem.ends_with("is"))
+    let len = stem_len(&mut stem, 0);
+    stem.truncate(len);
+    stem
+}
+
+/// Stems the ASCII word at `buffer[start..]` in place (the tail may change: "ies" →
+/// "y") and returns the stem's length; the caller truncates to it.
+fn stem_len(buffer: &mut String, start: usize) -> usize {
+    let mut stem = buffer.len() - start;
+    let ends =
+        |buffer: &String, len: usize, suffix: &str| buffer[start..start + len].ends_with(suffix);
+    if stem > 4 && (ends(buffer, stem, "ies") || ends(buffer, stem, "ied")) {
+        buffer.truncate(start + stem - 3);
+        buffer.push('y');
+        stem -= 2;
+    } else if ends(buffer, stem, "sses") {
+        stem -= 2;
+    } else if stem > 3
+        && ends(buffer, stem, "s")
+        && !(ends(buffer, stem, "ss") || ends(buffer, stem, "us") || ends(buffer, stem, "is"))
     {
-        stem.truncate(stem.len() - 1);
+        stem -= 1;
     }
     let stripped = ["ing", "ed", "ment"]
         .iter()
-        .find(|suffix| stem.len() >= suffix.len() + 3 && stem.ends_with(*suffix));
+        .find(|suffix| stem >= suffix.len() + 3 && ends(buffer, stem, suffix));
     if let Some(suffix) = stripped {
-        stem.truncate(stem.len() - suffix.len());
-        let bytes = stem.as_bytes();
+        stem -= suffix.len();
+        let bytes = &buffer.as_bytes()[start..start + stem];
         let n = bytes.len();
         let doubled = n >= 2 && bytes[n - 1] == bytes[n - 2];
         if doubled && !matches!(bytes[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
-            stem.truncate(n - 1);
+            stem -= 1;
         }
     }
-    if (stem.len() > 4 && stem.ends_with('y')) || (stem.len() > 3 && stem.ends_with('e')) {
-        stem.truncate(stem.len() - 1);
+    if (stem > 4 && ends(buffer, stem, "y")) || (stem > 3 && ends(buffer, stem, "e")) {
+        stem -= 1;
     }
     stem
 }
