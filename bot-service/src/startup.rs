@@ -98,16 +98,7 @@ impl Application {
         let b = &settings.bot;
         let engine = Arc::new(
             Engine::new(
-                EngineSettings {
-                    catalogue: b.catalogue.clone(),
-                    confidence_threshold: b.confidence_threshold,
-                    idle_timeout: b.idle_timeout(),
-                    transcript_window: b.transcript_window,
-                    max_message_chars: b.max_message_chars,
-                    offer_agent_after_turns: b.offer_agent_after_turns,
-                    offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
-                    hotline: b.hotline.clone(),
-                },
+                EngineSettings::from_behaviour(b),
                 clock.clone(),
                 desk.clone(),
             )?

@@ -62,7 +62,11 @@ impl EngineSettings {
     /// The settings bot-service starts with unless configured otherwise (the default
     /// catalogue, a 10-minute idle limit…): for benchmarks and tests of the robot alone.
     pub fn defaults() -> Self {
-        let b = crate::config::BehaviourSettings::default();
+        Self::from_behaviour(&crate::config::BehaviourSettings::default())
+    }
+
+    /// The engine's part of the `[bot]` settings.
+    pub fn from_behaviour(b: &crate::config::BehaviourSettings) -> Self {
         Self {
             catalogue: b.catalogue.clone(),
             confidence_threshold: b.confidence_threshold,
@@ -71,7 +75,7 @@ impl EngineSettings {
             max_message_chars: b.max_message_chars,
             offer_agent_after_turns: b.offer_agent_after_turns,
             offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
-            hotline: b.hotline,
+            hotline: b.hotline.clone(),
         }
     }
 }
