@@ -9,16 +9,18 @@
 //!   for streaming methods is the number of open streams.
 
 use std::{
+    collections::HashMap,
     convert::Infallible,
     future::Future,
     pin::Pin,
+    sync::{Arc, OnceLock, RwLock},
     task::{Context, Poll},
     time::Instant,
 };
 
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use metrics::{Counter, Gauge};
+use metrics::{Counter, Gauge, Histogram};
 use tonic::{body::Body, server::NamedService};
 use tower::Service;
 
@@ -42,17 +44,79 @@ pub fn describe(meter: &Meter) {
     meter.describe_gauge(IN_FLIGHT, None, "RPCs being answered now (open streams).");
 }
 
+/// Methods remembered per service; past this, unknown method names (a client can send
+/// any path) are counted as `unknown` instead of growing the label set.
+const MAX_METHODS: usize = 64;
+
 /// An application service with its RPCs measured.
 #[derive(Clone)]
 pub struct Measured<S> {
     inner: S,
     meter: Meter,
+    methods: Arc<RwLock<HashMap<String, Arc<Handles>>>>,
+}
+
+/// One method's metric handles, registered once and reused by every call.
+struct Handles {
+    meter: Meter,
+    service: &'static str,
+    method: String,
+    in_flight: Gauge,
+    handling: Histogram,
+    handled: [OnceLock<Counter>; 17],
+}
+
+impl Handles {
+    fn handled(&self, code: i32) -> &Counter {
+        let code = if (0..17).contains(&code) { code } else { 2 };
+        self.handled[code as usize].get_or_init(|| {
+            self.meter.counter(
+                HANDLED,
+                &[
+                    ("grpc_service", self.service),
+                    ("grpc_method", self.method.as_str()),
+                    ("grpc_code", code_name(code)),
+                ],
+            )
+        })
+    }
 }
 
 impl<S> Measured<S> {
     /// Measures `inner` into `meter`.
     pub fn new(inner: S, meter: Meter) -> Self {
-        Self { inner, meter }
+        Self {
+            inner,
+            meter,
+            methods: Arc::default(),
+        }
+    }
+
+    fn handles(&self, service: &'static str, method: &str) -> Arc<Handles> {
+        let read = |methods: &HashMap<String, Arc<Handles>>| methods.get(method).cloned();
+        if let Some(h) = read(&self.methods.read().unwrap_or_else(|e| e.into_inner())) {
+            return h;
+        }
+        let mut methods = self.methods.write().unwrap_or_else(|e| e.into_inner());
+        let method = if methods.len() >= MAX_METHODS && !methods.contains_key(method) {
+            "unknown"
+        } else {
+            method
+        };
+        methods
+            .entry(method.to_owned())
+            .or_insert_with(|| {
+                let labels = [("grpc_service", service), ("grpc_method", method)];
+                Arc::new(Handles {
+                    meter: self.meter.clone(),
+                    service,
+                    method: method.to_owned(),
+                    in_flight: self.meter.gauge(IN_FLIGHT, &labels),
+                    handling: self.meter.histogram(HANDLING, &labels),
+                    handled: Default::default(),
+                })
+            })
+            .clone()
     }
 }
 
@@ -80,29 +144,18 @@ where
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let method = request
-            .uri()
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let labels = [("grpc_service", S::NAME), ("grpc_method", method.as_str())];
-        let in_flight = self.meter.gauge(IN_FLIGHT, &labels);
-        let handling = self.meter.histogram(HANDLING, &labels);
-        in_flight.increment(1.0);
+        let method = request.uri().path().rsplit('/').next().unwrap_or_default();
+        let handles = self.handles(S::NAME, method);
+        handles.in_flight.increment(1.0);
         let end = End {
-            meter: self.meter.clone(),
-            service: S::NAME,
-            method,
-            in_flight,
+            handles: handles.clone(),
             done: false,
         };
         let started = Instant::now();
         let future = self.inner.call(request);
         Box::pin(async move {
             let Ok(response) = future.await;
-            handling.record(started.elapsed().as_secs_f64());
+            handles.handling.record(started.elapsed().as_secs_f64());
             if let Some(code) = status_of(response.headers()) {
                 // Trailers-only answer (an error): the call is over.
                 end.finish(code);
@@ -116,10 +169,7 @@ where
 /// Counts a call once: when its status is known (before it goes on the wire, so a
 /// client that saw the answer can already read the count), or when it is dropped.
 struct End {
-    meter: Meter,
-    service: &'static str,
-    method: String,
-    in_flight: Gauge,
+    handles: Arc<Handles>,
     done: bool,
 }
 
@@ -132,19 +182,8 @@ impl End {
         if std::mem::replace(&mut self.done, true) {
             return;
         }
-        self.in_flight.decrement(1.0);
-        self.counter(code).increment(1);
-    }
-
-    fn counter(&self, code: i32) -> Counter {
-        self.meter.counter(
-            HANDLED,
-            &[
-                ("grpc_service", self.service),
-                ("grpc_method", self.method.as_str()),
-                ("grpc_code", code_name(code)),
-            ],
-        )
+        self.handles.in_flight.decrement(1.0);
+        self.handles.handled(code).increment(1);
     }
 }
 

@@ -160,7 +160,8 @@ impl Engine {
         let desk = self.desk.clone();
         let stop = self.stop.subscribe();
         // Outlives the call that started it: its own trace, linked to that call's.
-        let span = tracing::info_span!(parent: None, "follow_ticket", ticket = %ticket);
+        let request_id = server_kit::request_id::current().unwrap_or_default();
+        let span = tracing::info_span!(parent: None, "follow_ticket", ticket = %ticket, request_id = %request_id);
         server_kit::trace_context::spawn_linked(
             span,
             follow_ticket(desk, cell, ticket, customer, stop),
