@@ -138,6 +138,7 @@ impl RoutingConfig {
         crate::domain::routing::RoutingSettings {
             offer_timeout: Duration::from_secs(self.offer_timeout_secs),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            replicas: false,
         }
     }
 }
@@ -150,6 +151,9 @@ pub struct StoreSettings {
     pub url: String,
     /// How often the store is pinged for health, in milliseconds.
     pub ping_interval_ms: u64,
+    /// Several agent-service replicas share this (PostgreSQL) database: stored events
+    /// are announced to, and heard from, the other replicas.
+    pub replicas: bool,
 }
 
 impl Default for StoreSettings {
@@ -157,6 +161,7 @@ impl Default for StoreSettings {
         Self {
             url: "sqlite://data/agent.db".to_owned(),
             ping_interval_ms: 2000,
+            replicas: false,
         }
     }
 }
@@ -188,6 +193,9 @@ pub struct AgentArgs {
     /// The store: sqlite://PATH or postgres://…
     #[arg(long, env = "HONEYDESK_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// One of several replicas sharing the PostgreSQL database.
+    #[arg(long, env = "HONEYDESK_STORE_REPLICAS")]
+    pub replicas: Option<bool>,
     /// A TOML file of agents to create or update at start-up.
     #[arg(long, env = "HONEYDESK_SEED_AGENTS")]
     pub seed_agents: Option<PathBuf>,
@@ -218,6 +226,9 @@ impl AgentSettings {
         settings.server.apply(&args.server);
         if let Some(v) = &args.database_url {
             settings.store.url = v.clone();
+        }
+        if let Some(v) = args.replicas {
+            settings.store.replicas = v;
         }
         if let Some(v) = &args.seed_agents {
             settings.roster.seed_file = Some(v.clone());
@@ -257,6 +268,12 @@ impl AgentSettings {
                 "must start with sqlite: or postgres://",
             ));
         }
+        if self.store.replicas && url.starts_with("sqlite:") {
+            return Err(invalid(
+                "store.replicas",
+                "needs a shared postgres:// store; an embedded SQLite file serves one agent-service process",
+            ));
+        }
         if !(1..=3600).contains(&self.routing.offer_timeout_secs) {
             return Err(invalid("routing.offer_timeout_secs", "must be 1-3600"));
         }
@@ -282,6 +299,20 @@ mod tests {
         let mut s = AgentSettings::default();
         s.store.url = "mysql://x".into();
         assert!(s.validate().unwrap_err().to_string().contains("store.url"));
+    }
+
+    #[test]
+    fn replicas_need_postgres() {
+        let mut s = AgentSettings::default();
+        s.store.replicas = true;
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("store.replicas")
+        );
+        s.store.url = "postgres://db/honeydesk".into();
+        s.validate().unwrap();
     }
 
     #[test]

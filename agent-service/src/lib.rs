@@ -7,6 +7,7 @@ pub mod domain;
 pub mod grpc;
 pub mod metrics;
 pub mod observe;
+pub mod replicas;
 pub mod seed;
 pub mod startup;
 pub mod store;

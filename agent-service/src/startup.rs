@@ -84,7 +84,7 @@ impl Application {
                 "using the development token secret; set HONEYDESK_JWT_SECRET in production"
             );
         }
-        let store = SqlStore::open(&settings.store.url).await?;
+        let store = SqlStore::open_shared(&settings.store.url, settings.store.replicas).await?;
         tracing::info!(dialect = ?store.dialect(), "store ready");
         let (meter, endpoint) = match settings.server.metrics_listen {
             Some(addr) => {
@@ -104,10 +104,14 @@ impl Application {
         let shutdown = Shutdown::new();
         let lexicon = Arc::new(settings.moderation.lexicon()?);
         tracing::info!(terms = lexicon.len(), "abusive-language lexicon loaded");
+        let routing = crate::domain::routing::RoutingSettings {
+            replicas: settings.store.replicas,
+            ..settings.routing.settings()
+        };
         let mut services = Services::observed(
             shared.clone(),
             clock.clone(),
-            settings.routing.settings(),
+            routing,
             shutdown.clone(),
             metrics.clone(),
         );
@@ -121,6 +125,14 @@ impl Application {
             tracing::info!(count, file = %file.display(), "roster loaded");
         }
         let dispatcher = services.dispatcher.clone();
+        if settings.store.replicas {
+            crate::replicas::hear_other_replicas(
+                &settings.store.url,
+                dispatcher.hub().clone(),
+                shutdown.clone(),
+            )
+            .await?;
+        }
         dispatcher.rebuild().await?;
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);

@@ -165,8 +165,9 @@ impl Chat {
             .map(|r| r.into_inner().session.expect("a session"))
     }
 
-    /// Waits (five seconds at most) until bot-service reports the session in `state`;
-    /// it follows agent-service's ticket in the background.
+    /// Waits (five seconds at most) until bot-service reports the session in `state`
+    /// (it catches up with agent-service's ticket on each read, so this is immediate
+    /// unless the ticket itself is still moving).
     pub async fn until_state(&mut self, state: pb::SessionState) {
         for _ in 0..250 {
             if self.session().await.state == state as i32 {

@@ -37,6 +37,15 @@ pub struct StackSockets {
     pub agent_accepted: SocketAudit,
 }
 
+/// One more agent-service on the stack's store.
+pub struct AgentReplica {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its drain handle.
+    pub shutdown: Shutdown,
+    _task: JoinHandle<Result<(), agent_service::StartupError>>,
+}
+
 struct Running<E> {
     shutdown: Shutdown,
     task: JoinHandle<Result<(), E>>,
@@ -136,6 +145,22 @@ impl Stack {
             task: tokio::spawn(app.run_until_stopped(std::future::pending())),
         };
         Ok(())
+    }
+
+    /// Starts another agent-service on the same settings and store (a second replica,
+    /// on a port of its own); stopped by its handle or with the test.
+    pub async fn start_agent_replica(&self) -> anyhow::Result<AgentReplica> {
+        let mut settings = self.agent_settings.clone();
+        settings.server.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let app = agent_service::Application::build(settings, self.clock.clone()).await?;
+        let addr = app.local_addr();
+        let shutdown = app.shutdown_handle();
+        let task = tokio::spawn(app.run_until_stopped(std::future::pending()));
+        Ok(AgentReplica {
+            addr,
+            shutdown,
+            _task: task,
+        })
     }
 
     /// bot-service's shutdown handle.

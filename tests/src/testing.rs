@@ -41,6 +41,9 @@ pub struct Options {
     pub agent: Option<Tweak<AgentSettings>>,
     /// Serve Prometheus metrics from both services (on ports of their own).
     pub metrics: bool,
+    /// Use a fresh PostgreSQL database whatever `HONEYDESK_TEST_STORE` says (the test
+    /// needs what only a shared database server gives, e.g. several replicas).
+    pub postgres: bool,
 }
 
 impl TestApp {
@@ -54,7 +57,16 @@ impl TestApp {
         static LOGS: std::sync::OnceLock<server_kit::telemetry::LogGuard> =
             std::sync::OnceLock::new();
         LOGS.get_or_init(|| server_kit::telemetry::init(server_kit::config::LogFormat::Text));
-        let db = TestDatabase::from_env().await;
+        let db = if options.postgres {
+            TestDatabase::postgres().await.unwrap_or_else(|| {
+                panic!(
+                    "this test needs PostgreSQL: set {}",
+                    agent_service::store::testing::POSTGRES_ENV
+                )
+            })
+        } else {
+            TestDatabase::from_env().await
+        };
         let server = |port_zero: SocketAddr| ServerSettings {
             jwt_secret: TEST_SECRET.to_owned(),
             drain_timeout_secs: 5,

@@ -116,3 +116,51 @@ async fn asking_for_a_person_twice_keeps_one_place_in_the_queue() {
     assert_eq!(err.code(), Code::FailedPrecondition);
     app.stop().await;
 }
+
+/// bot-service follows no ticket in the background: a waiting customer holds no stream
+/// open at agent-service, and every read of the session catches up with its ticket, so
+/// an accept or a close shows on the very next call (whichever bot-service replica
+/// takes it; with a follower it showed only once a background task caught up).
+#[tokio::test]
+async fn a_session_catches_up_with_its_ticket_on_each_read_without_holding_a_stream() {
+    use honeydesk::{desk::Desk, scrape::scrape, testing::Options};
+    let app = TestApp::spawn_with(Options {
+        metrics: true,
+        ..Options::default()
+    })
+    .await;
+    let mut waiting = Vec::new();
+    for i in 0..3 {
+        let mut chat = Chat::named(&app, &format!("waiter-{i}")).await;
+        chat.say("我要申请退款").await;
+        chat.request_agent().await.expect("queued for a person");
+        waiting.push((format!("waiter-{i}"), chat));
+    }
+    let agent = app
+        .stack
+        .agent_metrics
+        .expect("agent-service serves metrics");
+    let streams = scrape(agent)
+        .await
+        .or_zero("grpc_server_in_flight", &[("grpc_method", "WatchTicket")]);
+    assert_eq!(streams, 0.0, "no ticket stream per waiting customer");
+
+    let mut desk = Desk::open(&app, "a-1025").await;
+    let taken = desk.take().await;
+    let (_, chat) = waiting
+        .iter_mut()
+        .find(|(user, _)| *user == taken.customer_id)
+        .expect("one of the waiting customers");
+    let session = chat.session().await;
+    assert_eq!(
+        session.state,
+        pb::SessionState::WithAgent as i32,
+        "the accept is known at the first read after it"
+    );
+    desk.close(&taken.ticket_id, agent_pb::Resolution::Resolved)
+        .await
+        .expect("closed");
+    let session = chat.session().await;
+    assert_eq!(session.state, pb::SessionState::Closed as i32);
+    assert_eq!(session.ticket_id, taken.ticket_id, "kept for rating");
+}

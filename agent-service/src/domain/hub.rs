@@ -32,6 +32,12 @@ pub enum TicketNotice {
     Event(Arc<TicketEvent>, std::time::Instant),
     /// Where the queued ticket stands now (not stored).
     Queue(QueueStatus),
+    /// Another replica stored the event with this sequence number (heard through the
+    /// store's notifications): read it from the store unless already seen.
+    Stored(u64),
+    /// Notifications may have been missed (the store's feed reconnected): re-read the
+    /// store.
+    Resync,
 }
 
 /// Something that concerns one agent.
@@ -55,8 +61,8 @@ pub enum AgentNotice {
     },
     /// The agent's presence or profile changed (e.g. set AWAY after missed offers).
     Changed,
-    /// The agent joined a ticket: its events concern them from now on.
-    Joined(Arc<TicketEvent>),
+    /// The agent joined this ticket: its events concern them from now on.
+    Joined(String),
 }
 
 /// A listener fell behind and missed notices: re-read the store.
@@ -82,12 +88,27 @@ impl Hub {
         let event = Arc::new(event);
         if let EventKind::AgentJoined { agent_id } = &event.kind {
             self.agents
-                .post(agent_id, AgentNotice::Joined(event.clone()));
+                .post(agent_id, AgentNotice::Joined(event.ticket_id.clone()));
         }
         let ticket_id = event.ticket_id.clone();
         let posted = std::time::Instant::now();
         self.tickets
             .post(&ticket_id, TicketNotice::Event(event, posted));
+    }
+
+    /// Posts an event another replica stored (known by its sequence number, and the
+    /// joining agent when an agent joined) to the ticket's listeners.
+    pub fn stored(&self, ticket_id: &str, sequence: u64, joined: Option<&str>) {
+        if let Some(agent_id) = joined {
+            self.agents
+                .post(agent_id, AgentNotice::Joined(ticket_id.to_owned()));
+        }
+        self.tickets.post(ticket_id, TicketNotice::Stored(sequence));
+    }
+
+    /// Tells every ticket listener to re-read the store (notices may have been lost).
+    pub fn resync_all(&self) {
+        self.tickets.post_all(TicketNotice::Resync);
     }
 
     /// Posts a queued ticket's new place to its listeners.
@@ -139,6 +160,12 @@ impl<T: Clone + Send + 'static> Channels<T> {
     fn post(&self, key: &str, notice: T) {
         if let Some(tx) = self.lock().get(key) {
             let _ = tx.send(notice);
+        }
+    }
+
+    fn post_all(&self, notice: T) {
+        for tx in self.lock().values() {
+            let _ = tx.send(notice.clone());
         }
     }
 
@@ -229,9 +256,7 @@ mod tests {
         assert!(
             matches!(mine.recv().await, Some(Ok(TicketNotice::Event(e, _))) if e.sequence == 1)
         );
-        assert!(
-            matches!(agent.recv().await, Some(Ok(AgentNotice::Joined(e))) if e.ticket_id == "t-1")
-        );
+        assert!(matches!(agent.recv().await, Some(Ok(AgentNotice::Joined(t))) if t == "t-1"));
         let nothing = tokio::time::timeout(std::time::Duration::from_millis(20), other.recv());
         assert!(nothing.await.is_err(), "t-2's listener must not wake");
     }

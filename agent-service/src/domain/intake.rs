@@ -9,8 +9,8 @@ use server_kit::clock::SharedClock;
 
 pub use super::routing::{estimate_wait, views::DEFAULT_HANDLING_TIME};
 use super::{
-    CloseReason, DomainError, Entrance, Escalation, Ticket, TicketStatus, routing::Dispatcher,
-    ticket::require_id,
+    CloseReason, DomainError, Entrance, Escalation, Ticket, TicketEvent, TicketStatus,
+    routing::Dispatcher, ticket::require_id,
 };
 use crate::store::{CreateOutcome, Store};
 
@@ -116,6 +116,24 @@ impl Intake {
         self.view(ticket).await
     }
 
+    /// The customer's ticket with its queue status and its stored events after
+    /// `after_sequence`: a robot session catching up with its ticket. The events are
+    /// read only when the ticket says it has newer ones.
+    pub async fn events_since(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        after_sequence: u64,
+    ) -> Result<(TicketView, Vec<TicketEvent>), DomainError> {
+        let ticket = self.owned(ticket_id, customer_id).await?;
+        let events = if ticket.last_sequence > after_sequence {
+            self.store.events_after(ticket_id, after_sequence).await?
+        } else {
+            Vec::new()
+        };
+        Ok((self.view(ticket).await?, events))
+    }
+
     /// The customer's open (queued or with an agent) ticket at `entrance`, if any: a new
     /// robot session uses it to pick the conversation up again.
     pub async fn find_open(
@@ -124,14 +142,19 @@ impl Intake {
         entrance: Entrance,
     ) -> Result<Option<TicketView>, DomainError> {
         require_id("customer_id", customer_id)?;
-        // Routing knows every open ticket: most customers have none, and are told so
-        // without a database read.
-        let Some(known) = self.dispatcher.open_ticket_of(customer_id, entrance).await else {
-            return Ok(None);
-        };
-        let ticket = match self.store.ticket(&known).await? {
-            Some(t) if t.is_open() && t.customer_id == customer_id => Some(t),
-            _ => self.store.open_ticket_for(customer_id, entrance).await?,
+        let ticket = if self.dispatcher.settings().replicas {
+            // Tickets other replicas took in are known only to the store.
+            self.store.open_ticket_for(customer_id, entrance).await?
+        } else {
+            // A single replica's routing knows every open ticket: most customers have
+            // none, and are told so without a database read.
+            let Some(known) = self.dispatcher.open_ticket_of(customer_id, entrance).await else {
+                return Ok(None);
+            };
+            match self.store.ticket(&known).await? {
+                Some(t) if t.is_open() && t.customer_id == customer_id => Some(t),
+                _ => self.store.open_ticket_for(customer_id, entrance).await?,
+            }
         };
         match ticket {
             Some(ticket) => Ok(Some(self.view(ticket).await?)),

@@ -180,6 +180,9 @@ impl Streams {
                         notice = notices.recv() => match notice {
                             Some(Ok(TicketNotice::Event(e, at))) => (live, posted) = (Some(e), Some(at)),
                             Some(Ok(TicketNotice::Queue(now))) => status = Some(now),
+                            // Stored by another replica: read it unless already sent.
+                            Some(Ok(TicketNotice::Stored(sequence))) => refresh = sequence > last,
+                            Some(Ok(TicketNotice::Resync)) => refresh = true,
                             Some(Err(Lagged)) => {
                                 metrics.stream_resync("customer", "lagged");
                                 refresh = true;
@@ -261,7 +264,14 @@ impl Streams {
                             alive
                         }
                         Ok(TicketNotice::Queue(_)) => true,
-                        Err(Lagged) => {
+                        Ok(TicketNotice::Stored(sequence)) => {
+                            if desk.seen.get(&ticket_id).is_some_and(|&seen| seen >= sequence) {
+                                true
+                            } else {
+                                desk.deliver(&ticket_id, None).await
+                            }
+                        }
+                        Ok(TicketNotice::Resync) | Err(Lagged) => {
                             desk.streams.dispatcher.metrics().stream_resync("desk", "lagged");
                             desk.deliver(&ticket_id, None).await
                         }
@@ -291,9 +301,9 @@ impl Desk {
     /// Handles one notice to the agent; false once the stream should end.
     async fn on(&mut self, notice: AgentNotice) -> bool {
         match notice {
-            AgentNotice::Joined(e) => {
-                self.track(&e.ticket_id);
-                self.deliver(&e.ticket_id, None).await
+            AgentNotice::Joined(ticket_id) => {
+                self.track(&ticket_id);
+                self.deliver(&ticket_id, None).await
             }
             AgentNotice::Offered { offer_id, .. } => self.offer(&offer_id).await,
             AgentNotice::Withdrawn { offer_id, reason } => {

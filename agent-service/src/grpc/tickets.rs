@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use super::{
     Services,
     convert::{entrance_from_pb, escalation_from_pb, queue_status_to_pb, ticket_to_pb},
-    events::{message_to_pb, watch_item_to_pb},
+    events::{event_to_pb, message_to_pb, watch_item_to_pb},
 };
 use crate::domain::intake::TicketView;
 
@@ -153,6 +153,30 @@ impl TicketService for TicketApi {
             }
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn list_ticket_events(
+        &self,
+        request: Request<pb::ListTicketEventsRequest>,
+    ) -> Result<Response<pb::ListTicketEventsResponse>, Status> {
+        service(&request, "read tickets")?;
+        let r = request.get_ref();
+        let (view, events) = self
+            .services
+            .intake
+            .events_since(&r.ticket_id, &r.customer_id, r.after_sequence)
+            .await?;
+        let (ticket, queue_status) = view_to_pb(&view);
+        let dispatcher = &self.services.dispatcher;
+        let mut wire = Vec::with_capacity(events.len());
+        for event in &events {
+            wire.push(event_to_pb(dispatcher, event).await);
+        }
+        Ok(Response::new(pb::ListTicketEventsResponse {
+            ticket,
+            events: wire,
+            queue_status,
+        }))
     }
 
     async fn rate_ticket(

@@ -73,7 +73,7 @@ impl SqlStore {
             return Ok(None);
         };
         let seq = sequence(row.try_get("last_sequence")?)?;
-        let event = insert_event(&mut tx, ticket_id, seq, at, kind).await?;
+        let event = insert_event(&mut tx, self.announce(), ticket_id, seq, at, kind).await?;
         tx.commit().await?;
         Ok(Some(event))
     }
@@ -212,7 +212,9 @@ impl ChatStore for SqlStore {
                     },
                 ];
                 for (seq, kind) in (last - 1..).zip(kinds.iter()) {
-                    events.push(insert_event(&mut tx, ticket_id, seq, at, kind).await?);
+                    events.push(
+                        insert_event(&mut tx, self.announce(), ticket_id, seq, at, kind).await?,
+                    );
                 }
                 tx.commit().await?;
             }

@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use super::{
     StoreError,
+    feed::Announce,
     rows::{placeholders, rows_per_statement},
     sql::corrupt,
     ticket_sql::{parse, sequence},
@@ -132,6 +133,7 @@ pub(super) fn event_from_row(row: &AnyRow) -> Result<TicketEvent, StoreError> {
 /// or the client message id taken) is a conflict.
 pub(super) async fn insert_event(
     conn: &mut AnyConnection,
+    announce: Announce,
     ticket_id: &str,
     sequence: u64,
     at: SystemTime,
@@ -143,7 +145,7 @@ pub(super) async fn insert_event(
         at: from_unix_millis(unix_millis(at)),
         kind: kind.clone(),
     };
-    match insert_events(conn, std::slice::from_ref(&event)).await {
+    match insert_events(conn, announce, std::slice::from_ref(&event)).await {
         Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
             Err(StoreError::Conflict(format!("event of ticket {ticket_id}")))
         }
@@ -151,9 +153,11 @@ pub(super) async fn insert_event(
     }
 }
 
-/// Inserts events inside the caller's transaction, many rows per statement.
+/// Inserts events inside the caller's transaction, many rows per statement, and
+/// announces them to other replicas when `announce` says so.
 pub(super) async fn insert_events(
     conn: &mut AnyConnection,
+    announce: Announce,
     events: &[TicketEvent],
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 13;
@@ -182,5 +186,5 @@ pub(super) async fn insert_events(
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
+    super::feed::announce(conn, announce, events).await
 }

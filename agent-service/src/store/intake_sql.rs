@@ -14,6 +14,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use super::{
     StoreError,
     event_sql::insert_events,
+    feed::Announce,
     rows::{placeholders, placeholders_then, rows_per_statement},
 };
 use crate::domain::{Escalation, EventKind, Ticket, TicketEvent, TicketStatus, TranscriptLine};
@@ -57,12 +58,17 @@ type Observer = Arc<std::sync::OnceLock<crate::metrics::AgentMetrics>>;
 impl GroupCommit {
     /// Starts `writers` writer tasks over `pool`: one for SQLite (a single writer at a
     /// time anyway), a few for PostgreSQL, where commits of different groups overlap.
-    pub fn start(pool: AnyPool, writers: usize) -> Self {
+    pub fn start(pool: AnyPool, writers: usize, announce: Announce) -> Self {
         let (queue, incoming) = mpsc::channel(QUEUE_DEPTH);
         let incoming: Incoming = Arc::new(Mutex::new(incoming));
         let metrics = Observer::default();
         for _ in 0..writers.max(1) {
-            tokio::spawn(writer(pool.clone(), incoming.clone(), metrics.clone()));
+            tokio::spawn(writer(
+                pool.clone(),
+                incoming.clone(),
+                metrics.clone(),
+                announce,
+            ));
         }
         Self { queue, metrics }
     }
@@ -90,7 +96,7 @@ fn writers_gone<E>(_: E) -> StoreError {
 }
 
 /// Takes whatever has queued up, writes it in one transaction, answers every caller.
-async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer) {
+async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer, announce: Announce) {
     loop {
         // One writer at a time takes what has queued up; the others write meanwhile.
         let batch = {
@@ -111,7 +117,7 @@ async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer) {
         if let Some(m) = metrics.get() {
             m.group_commit(tickets.len());
         }
-        match insert_all(&pool, &tickets).await {
+        match insert_all(&pool, announce, &tickets).await {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
                     // A caller that gave up still has its ticket stored; a retry with
@@ -127,7 +133,7 @@ async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer) {
             Err(e) => {
                 tracing::warn!(error = %e, tickets = tickets.len(), "group commit failed; storing one at a time");
                 for (ticket, reply) in tickets.iter().zip(replies) {
-                    let result = insert_all(&pool, std::slice::from_ref(ticket))
+                    let result = insert_all(&pool, announce, std::slice::from_ref(ticket))
                         .await
                         .map(|mut one| one.pop().flatten());
                     let _ = reply.send(result);
@@ -141,6 +147,7 @@ async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer) {
 /// (every statement is a round trip); one result per ticket, in order.
 async fn insert_all(
     pool: &AnyPool,
+    announce: Announce,
     tickets: &[NewTicket],
 ) -> Result<Vec<Option<Ticket>>, StoreError> {
     let mut tx = pool.begin().await?;
@@ -154,7 +161,7 @@ async fn insert_all(
         .collect();
     insert_transcripts(&mut tx, &kept).await?;
     let first_events: Vec<TicketEvent> = kept.iter().map(|t| first_event(t)).collect();
-    insert_events(&mut tx, &first_events).await?;
+    insert_events(&mut tx, announce, &first_events).await?;
     tx.commit().await?;
     Ok(tickets
         .iter()

@@ -8,6 +8,7 @@ mod complaint_sql;
 mod complaints;
 mod counts_sql;
 mod event_sql;
+pub mod feed;
 pub mod instrumented;
 mod intake_sql;
 mod rows;

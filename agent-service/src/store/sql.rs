@@ -12,7 +12,7 @@ use sqlx::{
     migrate::Migrator,
 };
 
-use super::{Store, StoreError, intake_sql::GroupCommit};
+use super::{Store, StoreError, feed::Announce, intake_sql::GroupCommit};
 use crate::domain::{Agent, AgentProfile, Entrance, Presence};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -36,12 +36,20 @@ pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
     group_commit: GroupCommit,
+    announce: Announce,
 }
 
 impl SqlStore {
     /// Opens (creating if needed) the database at `url` and applies migrations.
     /// `sqlite://PATH` or `postgres://…`.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_shared(url, false).await
+    }
+
+    /// [`SqlStore::open`], for one of several replicas sharing the database when
+    /// `replicas` says so: stored events are then announced to the others (PostgreSQL
+    /// only; an embedded SQLite file serves one process).
+    pub async fn open_shared(url: &str, replicas: bool) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("sqlite:") {
             Dialect::Sqlite
@@ -50,6 +58,11 @@ impl SqlStore {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
+        if replicas && dialect == Dialect::Sqlite {
+            return Err(StoreError::Unavailable(
+                "replicas need a shared PostgreSQL database; an embedded SQLite file serves one agent-service process".into(),
+            ));
+        }
         let pool = match dialect {
             Dialect::Sqlite => {
                 if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(p).parent())
@@ -98,10 +111,17 @@ impl SqlStore {
                     Dialect::Sqlite => 1,
                     Dialect::Postgres => POSTGRES_WRITERS,
                 },
+                Announce(replicas),
             ),
             pool,
             dialect,
+            announce: Announce(replicas),
         })
+    }
+
+    /// Whether stored events are announced to other replicas.
+    pub(super) fn announce(&self) -> Announce {
+        self.announce
     }
 
     /// Which database this is.

@@ -100,7 +100,8 @@ impl SqlStore {
         let event = match updated {
             Some(row) => {
                 let seq = sequence(row.try_get("last_sequence")?)?;
-                let event = insert_event(&mut tx, ticket_id, seq, at, kind).await?;
+                let event =
+                    insert_event(&mut tx, self.announce(), ticket_id, seq, at, kind).await?;
                 tx.commit().await?;
                 Some(event)
             }
@@ -294,6 +295,7 @@ impl TicketStore for SqlStore {
         };
         let event = insert_event(
             &mut tx,
+            self.announce(),
             ticket_id,
             sequence(row.try_get("last_sequence")?)?,
             at,

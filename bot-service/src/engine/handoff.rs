@@ -82,9 +82,6 @@ impl Engine {
         session.queue(place.ticket_id.clone());
         session.last_sequence = place.known_events;
         session.last_activity = self.now();
-        if let Some(cell) = self.registry.get(&session.id) {
-            self.follow(cell, place.ticket_id.clone(), session.user_id.clone());
-        }
         let notice = brain.queued_notice(language, place.position);
         Ok(Handoff {
             session: session.view(),

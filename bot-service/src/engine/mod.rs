@@ -88,7 +88,7 @@ pub struct Engine {
     stats: stats::Stats,
     clock: SharedClock,
     desk: Arc<dyn HumanDesk>,
-    /// Set at shutdown: ticket followers and customer event streams end.
+    /// Set at shutdown: customer event streams end.
     stop: watch::Sender<bool>,
     actions: Backends,
     complaint_desk: Arc<dyn ComplaintDesk>,
@@ -188,11 +188,7 @@ impl Engine {
         }
         session.log(crate::session::Speaker::Bot, &greeting.text, now, None);
         let view = session.view();
-        let following = session.ticket_id.clone();
-        let cell = self.registry.insert(session);
-        if let Some(ticket) = following {
-            self.follow(cell, ticket, view.user_id.clone());
-        }
+        self.registry.insert(session);
         (view, greeting)
     }
 
@@ -253,6 +249,9 @@ impl Engine {
         let mut closed = 0;
         for cell in self.registry.all() {
             let mut session = cell.lock().await;
+            if session.needs_sync(self.clock.now()) {
+                self.catch_up(&mut session).await;
+            }
             if self.expire_if_idle(&mut session).await {
                 closed += 1;
             }
@@ -291,8 +290,8 @@ impl Engine {
         counts
     }
 
-    /// The session `session_id`, locked, if it belongs to `user`; closed first if its
-    /// idle limit has passed.
+    /// The session `session_id`, locked, if it belongs to `user`; caught up with its
+    /// ticket, and closed first if its idle limit has passed.
     async fn owned(
         &self,
         user: &str,
@@ -311,6 +310,7 @@ impl Engine {
                 "session {session_id} belongs to another user"
             )));
         }
+        self.catch_up(&mut session).await;
         self.expire_if_idle(&mut session).await;
         Ok(session)
     }

@@ -1,12 +1,9 @@
 //! The conversation once a person is involved: the customer's messages relayed to the
-//! agent, the ticket followed so the session moves QUEUED → WITH_AGENT → BOT or CLOSED
-//! as agent-service reports, the customer's event stream, and rating the person.
+//! agent, the session caught up with its ticket on each call (QUEUED → WITH_AGENT → BOT
+//! or CLOSED as agent-service reports; no background follower, so any replica can
+//! answer), the customer's event stream, and rating the person.
 
-use std::{
-    pin::Pin,
-    sync::{Arc, atomic::Ordering},
-    time::Duration,
-};
+use std::{pin::Pin, sync::atomic::Ordering};
 
 use tokio::sync::{mpsc, watch};
 use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
@@ -14,12 +11,9 @@ use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 use super::{BotError, Engine, handoff::session_language, notices, turn::closed_error};
 use crate::{
     complaints::Offer,
-    handoff::{HandoffError, HumanClose, HumanDesk, HumanEvent, HumanEventKind, Rejection},
-    session::{CloseReason, Session, SessionCell, SessionState},
+    handoff::{HandoffError, HumanClose, HumanEvent, HumanEventKind, Rejection},
+    session::{CloseReason, Session, SessionState},
 };
-
-/// Longest pause between attempts to re-open a dropped ticket stream.
-const MAX_FOLLOW_BACKOFF: Duration = Duration::from_secs(5);
 
 /// Highest accepted agent rating.
 const MAX_SCORE: u32 = 5;
@@ -155,17 +149,37 @@ impl Engine {
             .map_err(|e| self.human_side_error(&session, e))
     }
 
-    /// Follows `ticket` in the background so the session's state tracks it.
-    pub(super) fn follow(&self, cell: SessionCell, ticket: String, customer: String) {
-        let desk = self.desk.clone();
-        let stop = self.stop.subscribe();
-        // Outlives the call that started it: its own trace, linked to that call's.
-        let request_id = server_kit::request_id::current().unwrap_or_default();
-        let span = tracing::info_span!(parent: None, "follow_ticket", ticket = %ticket, request_id = %request_id);
-        server_kit::trace_context::spawn_linked(
-            span,
-            follow_ticket(desk, cell, ticket, customer, stop),
-        );
+    /// Brings `session` up to date with its ticket: the stored events after its last
+    /// applied sequence, read from agent-service on each call (whichever replica
+    /// started the conversation), so the session moves QUEUED → WITH_AGENT → BOT or
+    /// CLOSED as the person acts. Best effort: when agent-service cannot be reached the
+    /// session keeps its last known state and the call goes on.
+    pub(super) async fn catch_up(&self, session: &mut Session) {
+        let now = self.now();
+        session.synced_at = now;
+        if !matches!(
+            session.state,
+            SessionState::Queued | SessionState::WithAgent
+        ) {
+            return;
+        }
+        let Some(ticket) = session.ticket_id.clone() else {
+            return;
+        };
+        match self
+            .desk
+            .catch_up(&ticket, &session.user_id, session.last_sequence)
+            .await
+        {
+            Ok(events) => {
+                for event in &events {
+                    if !apply(session, &ticket, event) {
+                        break;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, %ticket, "could not catch up with the ticket"),
+        }
     }
 
     /// Stops following tickets and ends customer event streams (shutdown).
@@ -196,62 +210,6 @@ impl Engine {
 /// Resolves once `stop` says so (or its sender is gone).
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopping| *stopping).await;
-}
-
-/// Keeps a session in step with its ticket: re-opens the stream after a drop, from the
-/// last applied sequence, until the ticket closes or stops being the session's.
-async fn follow_ticket(
-    desk: Arc<dyn HumanDesk>,
-    cell: SessionCell,
-    ticket: String,
-    customer: String,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let after = {
-            let session = cell.lock().await;
-            if session.ticket_id.as_deref() != Some(ticket.as_str()) {
-                return;
-            }
-            session.last_sequence
-        };
-        let opened = tokio::select! {
-            opened = desk.follow(&ticket, &customer, after) => opened,
-            () = stopped(&mut stop) => return,
-        };
-        match opened {
-            Ok(mut events) => loop {
-                let item = tokio::select! {
-                    item = events.next() => item,
-                    () = stopped(&mut stop) => return,
-                };
-                match item {
-                    Some(Ok(event)) => {
-                        backoff = Duration::from_millis(100);
-                        if !apply(&mut *cell.lock().await, &ticket, &event) {
-                            return;
-                        }
-                    }
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, %ticket, "ticket stream broke; re-opening");
-                        break;
-                    }
-                    None => break,
-                }
-            },
-            Err(HandoffError::Rejected(why, message)) => {
-                tracing::warn!(?why, %message, %ticket, "cannot follow the ticket");
-                return;
-            }
-            Err(e) => tracing::warn!(error = %e, %ticket, "cannot reach the ticket; retrying"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(backoff) => {}
-            () = stopped(&mut stop) => return,
-        }
-        backoff = (backoff * 2).min(MAX_FOLLOW_BACKOFF);
-    }
 }
 
 /// Applies one ticket event to the session; false once there is nothing more to follow.

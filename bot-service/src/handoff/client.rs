@@ -12,7 +12,8 @@ use tokio_stream::StreamExt;
 use tonic::{Code, Request, Status, transport::Channel};
 
 use super::{
-    Escalation, HandoffError, HumanDesk, HumanEvents, OpenConversation, QueuePlace, Rejection,
+    Escalation, HandoffError, HumanDesk, HumanEvent, HumanEvents, OpenConversation, QueuePlace,
+    Rejection,
     wire::{entrance_to_pb, escalation_to_pb, event_from_pb, open_conversation, queue_place},
 };
 pub use crate::link::SERVICE_SUBJECT;
@@ -204,6 +205,31 @@ impl HumanDesk for AgentServiceClient {
             Ok(response) => event_from_pb(response.event).transpose(),
             Err(status) => Some(Err(HandoffError::Unavailable(status.message().to_owned()))),
         })))
+    }
+
+    async fn catch_up(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        after_sequence: u64,
+    ) -> Result<Vec<HumanEvent>, HandoffError> {
+        let message = pb::ListTicketEventsRequest {
+            ticket_id: ticket_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+            after_sequence,
+        };
+        let response = self
+            .idempotent("ticket catch-up", || {
+                let request = self.request(message.clone());
+                let mut client = self.client();
+                async move { client.list_ticket_events(request).await }
+            })
+            .await?;
+        let mut events = Vec::with_capacity(response.events.len());
+        for event in response.events {
+            events.extend(event_from_pb(Some(event))?);
+        }
+        Ok(events)
     }
 
     async fn rate(

@@ -127,6 +127,14 @@ pub trait HumanDesk: Send + Sync + 'static {
         customer_id: &str,
         after_sequence: u64,
     ) -> Result<HumanEvents, HandoffError>;
+    /// The ticket's stored events after `after_sequence`, read once: how a session
+    /// catches up with its ticket on each call, whichever replica started it.
+    async fn catch_up(
+        &self,
+        ticket_id: &str,
+        customer_id: &str,
+        after_sequence: u64,
+    ) -> Result<Vec<HumanEvent>, HandoffError>;
     /// The customer's 1-5 rating of the person who served a closed ticket.
     async fn rate(
         &self,

@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 
-use super::{Escalation, HandoffError, HumanDesk, HumanEvents, OpenConversation, QueuePlace};
+use super::{
+    Escalation, HandoffError, HumanDesk, HumanEvent, HumanEvents, OpenConversation, QueuePlace,
+};
 use crate::vocabulary::Entrance;
 
 /// The desk that is never there.
@@ -39,6 +41,9 @@ impl HumanDesk for UnreachableDesk {
         down()
     }
     async fn follow(&self, _: &str, _: &str, _: u64) -> Result<HumanEvents, HandoffError> {
+        down()
+    }
+    async fn catch_up(&self, _: &str, _: &str, _: u64) -> Result<Vec<HumanEvent>, HandoffError> {
         down()
     }
     async fn rate(&self, _: &str, _: &str, _: u32, _: &str) -> Result<(), HandoffError> {

@@ -162,6 +162,8 @@ pub struct Session {
     pub agent: Option<AgentCard>,
     /// The last stored event of the ticket applied to this session.
     pub last_sequence: u64,
+    /// When the session last caught up with its ticket (or was created).
+    pub synced_at: SystemTime,
     /// Open customer event streams; a customer watching the queue is not idle.
     pub watchers: Arc<AtomicUsize>,
     /// The task under way (top-up, weather…) and how many were started.
@@ -200,6 +202,7 @@ impl Session {
             last_ticket: None,
             agent: None,
             last_sequence: 0,
+            synced_at: now,
             watchers: Arc::default(),
             tasks: Default::default(),
             complaints: Default::default(),
@@ -221,6 +224,14 @@ impl Session {
             agent_offered: self.agent_offered,
             ticket_id: self.ticket_id.clone().or_else(|| self.last_ticket.clone()),
         }
+    }
+
+    /// Whether a session handed to a person has gone a whole idle limit without
+    /// hearing from its ticket: the sweeper then catches it up, so a conversation the
+    /// person closed while the customer was away does not pin the session in memory.
+    pub fn needs_sync(&self, now: SystemTime) -> bool {
+        matches!(self.state, SessionState::Queued | SessionState::WithAgent)
+            && now.duration_since(self.synced_at).unwrap_or_default() >= self.idle_timeout
     }
 
     /// Whether the idle limit has passed at `now`. Only a session with the robot, or

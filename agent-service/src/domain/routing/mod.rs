@@ -43,6 +43,9 @@ pub struct RoutingSettings {
     pub offer_timeout: Duration,
     /// A conversation without a customer message for this long is closed.
     pub idle_timeout: Duration,
+    /// Other replicas share the store: what this replica's memory knows of open
+    /// tickets is not the whole truth, so lookups go to the store.
+    pub replicas: bool,
 }
 
 impl Default for RoutingSettings {
@@ -50,6 +53,7 @@ impl Default for RoutingSettings {
         Self {
             offer_timeout: DEFAULT_OFFER_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            replicas: false,
         }
     }
 }
