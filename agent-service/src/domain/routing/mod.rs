@@ -36,13 +36,23 @@ pub const DEFAULT_OFFER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a conversation may go without a customer message unless configured otherwise.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
+/// How long a ticket waits for its own skill before the fallback skill may take it,
+/// unless configured otherwise.
+pub const DEFAULT_OVERFLOW_AFTER: Duration = Duration::from_secs(2 * 60);
+
 /// Routing's knobs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutingSettings {
     /// How long an agent has to accept an offer.
     pub offer_timeout: Duration,
     /// A conversation without a customer message for this long is closed.
     pub idle_timeout: Duration,
+    /// A ticket waiting this long may go to its entrance's fallback skill too
+    /// ([`plan::FALLBACK_SKILL`]); `None`: never.
+    pub overflow_after: Option<Duration>,
+    /// Skills tickets may be queued for even before an agent has them (the robot's
+    /// catalogue hands off to these); any skill of an agent in the roster counts too.
+    pub skills: Vec<String>,
 }
 
 impl Default for RoutingSettings {
@@ -50,6 +60,11 @@ impl Default for RoutingSettings {
         Self {
             offer_timeout: DEFAULT_OFFER_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            overflow_after: Some(DEFAULT_OVERFLOW_AFTER),
+            skills: plan::DEFAULT_SKILLS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }
@@ -137,13 +152,14 @@ impl Dispatcher {
         settings: RoutingSettings,
         metrics: AgentMetrics,
     ) -> Self {
+        let routing = Routing::new(settings.offer_timeout).with_overflow(settings.overflow_after);
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 hub,
                 settings,
-                state: Mutex::new(Routing::new(settings.offer_timeout)),
+                state: Mutex::new(routing),
                 handling: std::sync::Mutex::new(HandlingWindow::default()),
                 moved: tokio::sync::Notify::new(),
                 metrics,
@@ -152,8 +168,8 @@ impl Dispatcher {
     }
 
     /// The settings in force.
-    pub fn settings(&self) -> RoutingSettings {
-        self.inner.settings
+    pub fn settings(&self) -> &RoutingSettings {
+        &self.inner.settings
     }
 
     /// Where routing and the streams record their figures.
@@ -176,7 +192,8 @@ impl Dispatcher {
         let recent = store.ticket_times(now - views::HANDLING_WINDOW).await?;
         self.handling().load(&recent);
         let mut state = self.inner.state.lock().await;
-        *state = Routing::new(self.inner.settings.offer_timeout);
+        let settings = &self.inner.settings;
+        *state = Routing::new(settings.offer_timeout).with_overflow(settings.overflow_after);
         for agent in &agents {
             state.upsert_agent(agent, now);
         }
