@@ -72,15 +72,26 @@ async fn decide(app: &TestApp, reference: &str, to: S, outcome: &str) {
     }
 }
 
+/// `user` handed to 阿强 (1025), who writes `clean` and then an abusive message; the
+/// chat and the two messages.
+async fn abused(
+    app: &TestApp,
+    user: &str,
+    clean: &str,
+) -> (Chat, agent_pb::ChatMessage, agent_pb::ChatMessage) {
+    let mut desk = Desk::open(app, "a-1025").await;
+    let mut chat = Chat::named(app, user).await;
+    let ticket = hand_over(&mut chat, &mut desk).await;
+    let clean = desk.write(&ticket, clean).await;
+    let rude = desk.write(&ticket, "你是 傻 逼 吗").await;
+    assert!(!clean.flagged && rude.flagged);
+    (chat, clean, rude)
+}
+
 #[tokio::test]
 async fn only_flagged_messages_are_offers_and_a_retry_is_not_created_again() {
     let app = TestApp::spawn().await;
-    let mut desk = Desk::open(&app, "a-1025").await;
-    let mut chat = Chat::named(&app, "shopper-o1").await;
-    let ticket = hand_over(&mut chat, &mut desk).await;
-    let clean = desk.write(&ticket, "Sorry, let me check.").await;
-    let rude = desk.write(&ticket, "你是 傻 逼 吗").await;
-    assert!(!clean.flagged && rude.flagged);
+    let (chat, clean, rude) = abused(&app, "shopper-o1", "Sorry, let me check.").await;
 
     let refused = accept(&chat, &clean.message_id).await.unwrap_err();
     assert_eq!(refused.code(), Code::NotFound, "{refused:?}");
@@ -106,10 +117,7 @@ async fn only_flagged_messages_are_offers_and_a_retry_is_not_created_again() {
 #[tokio::test]
 async fn after_a_decision_a_shopper_is_told_the_outcome_and_12315() {
     let app = TestApp::spawn().await;
-    let mut desk = Desk::open(&app, "a-1025").await;
-    let mut chat = Chat::named(&app, "shopper-o2").await;
-    let ticket = hand_over(&mut chat, &mut desk).await;
-    let rude = desk.write(&ticket, "你是 傻 逼 吗").await;
+    let (chat, _, rude) = abused(&app, "shopper-o2", "您好，请稍等").await;
     let filed = accept(&chat, &rude.message_id)
         .await
         .unwrap()

@@ -6,35 +6,9 @@
 
 use std::time::Duration;
 
-use honeydesk::{
-    TestApp,
-    bot_side::BotSide,
-    chat::Chat,
-    desk::Desk,
-    testing::{Options, authed},
-};
-use honeydesk_proto::{
-    agent::v1::{self as agent_pb, ticket_service_client::TicketServiceClient},
-    bot::v1 as pb,
-};
-use server_kit::{Clock, Role};
-
-async fn ticket_status(app: &TestApp, ticket_id: &str, customer: &str) -> i32 {
-    TicketServiceClient::new(app.agent_channel().await)
-        .get_ticket(authed(
-            agent_pb::GetTicketRequest {
-                ticket_id: ticket_id.into(),
-                customer_id: customer.into(),
-            },
-            &app.token("bot-service", Role::Service),
-        ))
-        .await
-        .expect("the ticket")
-        .into_inner()
-        .ticket
-        .expect("a ticket")
-        .status
-}
+use honeydesk::{TestApp, bot_side::BotSide, chat::Chat, desk::Desk, testing::Options};
+use honeydesk_proto::{agent::v1 as agent_pb, bot::v1 as pb};
+use server_kit::Clock;
 
 #[tokio::test]
 async fn a_queued_customer_is_not_closed_by_the_robots_idle_timer() {
@@ -52,8 +26,9 @@ async fn a_queued_customer_is_not_closed_by_the_robots_idle_timer() {
     app.clock.advance(Duration::from_secs(11 * 60));
     let session = chat.session().await;
     assert_eq!(session.state, pb::SessionState::Queued as i32);
+    let stored = BotSide::new(&app).await.get(&ticket, "shopper-1").await;
     assert_eq!(
-        ticket_status(&app, &ticket, "shopper-1").await,
+        stored.ticket.unwrap().status,
         agent_pb::TicketStatus::Queued as i32,
         "the ticket is not cancelled"
     );
