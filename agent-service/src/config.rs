@@ -121,6 +121,12 @@ pub struct RoutingConfig {
     pub offer_timeout_secs: u64,
     /// Seconds without a customer message after which a conversation is closed.
     pub idle_timeout_secs: u64,
+    /// Seconds a ticket waits for its own skill before agents of its entrance's fallback
+    /// skill (`general`) may take it too; 0 = never.
+    pub overflow_after_secs: u64,
+    /// Skills tickets may be queued for before any agent has them (the catalogue's);
+    /// other skills must belong to an agent in the roster.
+    pub skills: Vec<String>,
 }
 
 impl Default for RoutingConfig {
@@ -128,6 +134,11 @@ impl Default for RoutingConfig {
         Self {
             offer_timeout_secs: 30,
             idle_timeout_secs: 600,
+            overflow_after_secs: crate::domain::routing::DEFAULT_OVERFLOW_AFTER.as_secs(),
+            skills: crate::domain::routing::plan::DEFAULT_SKILLS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }
@@ -139,6 +150,9 @@ impl RoutingConfig {
             offer_timeout: Duration::from_secs(self.offer_timeout_secs),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             replicas: false,
+            overflow_after: (self.overflow_after_secs > 0)
+                .then(|| Duration::from_secs(self.overflow_after_secs)),
+            skills: self.skills.clone(),
         }
     }
 }
@@ -205,6 +219,9 @@ pub struct AgentArgs {
     /// Seconds without a customer message before a conversation is closed.
     #[arg(long, env = "HONEYDESK_IDLE_TIMEOUT_SECS")]
     pub idle_timeout_secs: Option<u64>,
+    /// Seconds a ticket waits before agents of the fallback skill may take it (0 = never).
+    #[arg(long, env = "HONEYDESK_OVERFLOW_AFTER_SECS")]
+    pub overflow_after_secs: Option<u64>,
     /// The abusive-language lexicon (TOML); the shipped one when unset.
     #[arg(long, env = "HONEYDESK_LEXICON_FILE")]
     pub lexicon_file: Option<PathBuf>,
@@ -241,6 +258,9 @@ impl AgentSettings {
         }
         if let Some(v) = args.idle_timeout_secs {
             settings.routing.idle_timeout_secs = v;
+        }
+        if let Some(v) = args.overflow_after_secs {
+            settings.routing.overflow_after_secs = v;
         }
         if let Some(v) = &args.hotline {
             settings.complaints.hotline = v.clone();
@@ -279,6 +299,23 @@ impl AgentSettings {
         }
         if !(1..=7 * 24 * 3600).contains(&self.routing.idle_timeout_secs) {
             return Err(invalid("routing.idle_timeout_secs", "must be 1-604800"));
+        }
+        if self.routing.overflow_after_secs > 24 * 3600 {
+            return Err(invalid(
+                "routing.overflow_after_secs",
+                "must be 0 (never) to 86400",
+            ));
+        }
+        if !self
+            .routing
+            .skills
+            .iter()
+            .all(|s| crate::domain::agent::valid_id(s))
+        {
+            return Err(invalid(
+                "routing.skills",
+                "must be skill names of letters, digits, '_', '-' or '.'",
+            ));
         }
         self.complaints.validate()
     }
@@ -331,6 +368,22 @@ mod tests {
             with(|c| c.decide_within_hours = 10_000).contains("complaints.decide_within_hours")
         );
         assert!(with(|c| c.decide_within_hours = 12).contains("complaints.decide_within_hours"));
+    }
+
+    #[test]
+    fn overflow_comes_from_toml_and_zero_turns_it_off() {
+        let s: AgentSettings = toml::from_str("[routing]\noverflow_after_secs = 45\n").unwrap();
+        s.validate().unwrap();
+        assert_eq!(
+            s.routing.settings().overflow_after,
+            Some(Duration::from_secs(45))
+        );
+        let off: AgentSettings = toml::from_str("[routing]\noverflow_after_secs = 0\n").unwrap();
+        assert_eq!(off.routing.settings().overflow_after, None);
+        let mut bad = AgentSettings::default();
+        bad.routing.overflow_after_secs = 100_000;
+        let e = bad.validate().unwrap_err().to_string();
+        assert!(e.contains("routing.overflow_after_secs"), "{e}");
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl Application {
         )
         .with_meter(meter)
         .add_service(InterceptedService::new(
-            ConversationServiceServer::new(ConversationApi::new(engine.clone())),
+            ConversationServiceServer::new(ConversationApi::new(engine.clone(), shutdown.clone())),
             interceptor(verifier.clone()),
         ))
         .add_service(InterceptedService::new(

@@ -1,6 +1,7 @@
 //! Graceful shutdown and admission: once a stop is signalled the server drains — health
-//! says NOT_SERVING, new application calls get UNAVAILABLE, open streams are told to end,
-//! and in-flight calls get a bounded time to finish. The same gate sheds load past the
+//! says NOT_SERVING, new application calls get UNAVAILABLE, open streams end with
+//! UNAVAILABLE (so clients reconnect and resume), and in-flight calls get a bounded time
+//! to finish. The same gate sheds load past the
 //! configured concurrency with RESOURCE_EXHAUSTED. Health and reflection are never gated.
 
 use std::{
@@ -16,6 +17,13 @@ use std::{
 
 use tokio::sync::{Notify, watch};
 use tower::{Layer, Service};
+
+/// What a server stream ends with when the server shuts down (UNAVAILABLE, retryable).
+pub const SHUTTING_DOWN: &str = "server shutting down, reconnect with after_sequence";
+
+/// A boxed server-streaming response body.
+pub type ServerStream<T> =
+    Pin<Box<dyn futures_util::Stream<Item = Result<T, tonic::Status>> + Send>>;
 
 /// Shared shutdown state of one server. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -64,6 +72,27 @@ impl Shutdown {
         async move {
             let _ = rx.wait_for(|d| *d).await;
         }
+    }
+
+    /// `stream` as a server stream that, when this server starts draining, ends with
+    /// UNAVAILABLE ([`SHUTTING_DOWN`]) instead of OK: a client must not take a shutdown
+    /// for the end of the conversation, but reconnect (to this instance once it is back,
+    /// or another) and resume from the last sequence it saw. A stream that ends by
+    /// itself while the server runs still ends OK.
+    pub fn end_on_drain<T, S>(&self, stream: S) -> ServerStream<T>
+    where
+        S: futures_util::Stream<Item = Result<T, tonic::Status>> + Send + 'static,
+        T: Send + 'static,
+    {
+        use futures_util::StreamExt;
+        let shutdown = self.clone();
+        let tail =
+            futures_util::stream::once(async move { shutdown.is_draining() }).filter_map(
+                |draining| async move {
+                    draining.then(|| Err(tonic::Status::unavailable(SHUTTING_DOWN)))
+                },
+            );
+        Box::pin(stream.take_until(self.draining()).chain(tail))
     }
 
     /// Application calls currently being answered.
@@ -175,5 +204,35 @@ where
             drop(guard);
             result
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stream_open_at_shutdown_ends_unavailable_not_ok() {
+        let shutdown = Shutdown::new();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<u32, tonic::Status>>(4);
+        let mut stream = shutdown.end_on_drain(tokio_stream::wrappers::ReceiverStream::new(rx));
+        tx.send(Ok(1)).await.unwrap();
+        assert_eq!(stream.next().await.unwrap().unwrap(), 1);
+        shutdown.trigger();
+        let end = stream.next().await.unwrap().unwrap_err();
+        assert_eq!(end.code(), tonic::Code::Unavailable);
+        assert_eq!(end.message(), SHUTTING_DOWN);
+        assert!(stream.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_ends_by_itself_while_serving_ends_ok() {
+        let shutdown = Shutdown::new();
+        let items = futures_util::stream::iter([Ok::<_, tonic::Status>(1), Ok(2)]);
+        let all: Vec<_> = shutdown.end_on_drain(items).collect().await;
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(Result::is_ok));
     }
 }

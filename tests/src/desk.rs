@@ -87,6 +87,11 @@ impl Desk {
         }
     }
 
+    /// The status the desk stream ends with (see [`crate::testing::stream_end`]).
+    pub async fn end(&mut self) -> tonic::Status {
+        crate::testing::stream_end(&mut self.stream).await
+    }
+
     /// Panics if an offer arrives within [`QUIET`].
     pub async fn no_offer(&mut self) {
         while let Some(kind) = self.next(QUIET).await {

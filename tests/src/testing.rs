@@ -220,3 +220,16 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .await
         .expect("connect to a test server")
 }
+
+/// How `stream` ends: skips its items and returns the status it ends with, failing the
+/// test when it ends OK (a plain end of stream) or stays open past five seconds.
+pub async fn stream_end<T>(stream: &mut tonic::Streaming<T>) -> tonic::Status {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.message()).await {
+            Ok(Ok(Some(_))) => {}
+            Ok(Ok(None)) => panic!("the stream ended OK, without a status"),
+            Ok(Err(status)) => return status,
+            Err(_) => panic!("the stream did not end within 5 s"),
+        }
+    }
+}

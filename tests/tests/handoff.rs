@@ -1,6 +1,7 @@
 //! Handing a conversation from the robot to the human side over real gRPC: the ticket
 //! agent-service stores carries the entrance, the skill of the last recognised problem,
-//! the intent and the whole robot transcript; asking twice does not queue twice.
+//! the intent and the whole robot transcript; asking twice does not queue twice; typing
+//! 转人工 once a person is on offer queues exactly as the button does.
 
 use honeydesk::{TestApp, chat::Chat, testing::authed};
 use honeydesk_proto::{
@@ -102,6 +103,10 @@ async fn asking_for_a_person_twice_keeps_one_place_in_the_queue() {
     // Leaving the queue goes back to the robot, which answers again.
     let left = chat.leave_queue().await.unwrap();
     assert_eq!(left.state, pb::SessionState::Bot as i32);
+    assert_eq!(
+        left.ticket_id, "",
+        "the cancelled ticket is not the session's any more"
+    );
     let t = ticket(&app, &first.session.unwrap().ticket_id, "shopper-1")
         .await
         .ticket
@@ -163,4 +168,63 @@ async fn a_session_catches_up_with_its_ticket_on_each_read_without_holding_a_str
     let session = chat.session().await;
     assert_eq!(session.state, pb::SessionState::Closed as i32);
     assert_eq!(session.ticket_id, taken.ticket_id, "kept for rating");
+}
+
+#[tokio::test]
+async fn typing_zhuan_rengong_queues_like_the_button_once_a_person_is_on_offer() {
+    let app = TestApp::spawn().await;
+    let mut chat = Chat::named(&app, "shopper-8").await;
+
+    // Before a problem is known, the robot asks for it and the session stays BOT.
+    let first = chat.try_say("转人工").await.unwrap();
+    assert_eq!(first.session.unwrap().state, pb::SessionState::Bot as i32);
+    assert!(first.reply.unwrap().text.contains("问题"));
+
+    chat.say("我要申请退款").await;
+    let typed = chat.say_with_id("handoff", "转人工").await.unwrap();
+    let session = typed.session.expect("the session");
+    assert_eq!(session.state, pb::SessionState::Queued as i32);
+    assert!(!session.ticket_id.is_empty());
+    let reply = typed
+        .reply
+        .expect("the robot says where the customer stands");
+    assert_eq!(reply.intent.unwrap().name, "handoff.human");
+    assert!(reply.text.contains("人工"), "{}", reply.text);
+
+    // The ticket is the one RequestAgent would have made, with the typed request in it.
+    let t = ticket(&app, &session.ticket_id, "shopper-8")
+        .await
+        .ticket
+        .unwrap();
+    assert_eq!(
+        (t.skill.as_str(), t.intent.as_str()),
+        ("aftersale", "aftersale.refund")
+    );
+    let transcript = app.transcript(&session.ticket_id).await;
+    assert_eq!(transcript.last().map(|l| l.text.as_str()), Some("转人工"));
+
+    // Same idempotency as the button: a retry and the button keep the one ticket.
+    let retried = chat.say_with_id("handoff", "转人工").await.unwrap();
+    assert_eq!(retried.session.unwrap().ticket_id, session.ticket_id);
+    let button = chat.request_agent().await.unwrap();
+    assert_eq!(button.session.unwrap().ticket_id, session.ticket_id);
+    assert_eq!(button.queue_status.map(|q| q.position), Some(1));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn talk_to_a_person_in_english_queues_at_the_merchant_entrance_too() {
+    let app = TestApp::spawn().await;
+    let (mut chat, _) = Chat::open(&app, "seller-9", Role::Merchant, pb::Entrance::Merchant).await;
+    chat.say("when will my payout be settled").await;
+    let typed = chat.try_say("talk to a person").await.unwrap();
+    let session = typed.session.unwrap();
+    assert_eq!(session.state, pb::SessionState::Queued as i32);
+    let t = ticket(&app, &session.ticket_id, "seller-9")
+        .await
+        .ticket
+        .unwrap();
+    assert_eq!(t.entrance, agent_pb::Entrance::Merchant as i32);
+    assert_eq!(t.skill, "merchant_settlement");
+    app.stop().await;
 }

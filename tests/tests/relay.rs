@@ -190,3 +190,35 @@ async fn after_a_bot_service_restart_a_new_session_picks_the_conversation_up_aga
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_message_to_the_person_while_agent_service_is_down_says_what_is_true() {
+    let app = TestApp::spawn().await;
+    let mut desk = Desk::open(&app, "a-1025").await;
+    let mut chat = Chat::named(&app, "shopper-5").await;
+    hand_over(&mut chat, &mut desk).await;
+    app.stack.agent_shutdown().trigger();
+    let status = chat.try_say("还在吗").await.unwrap_err();
+    assert!(
+        matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded),
+        "{status:?}"
+    );
+    let message = status.message();
+    assert!(
+        message.contains("没能送达"),
+        "the message did not arrive: {message}"
+    );
+    assert!(
+        message.contains("9510-8888"),
+        "offers the hotline: {message}"
+    );
+    assert!(
+        !message.contains("小蜜会继续"),
+        "the robot is not answering a session with a person: {message}"
+    );
+    assert_eq!(
+        chat.session().await.state,
+        pb::SessionState::WithAgent as i32
+    );
+    app.stop().await;
+}

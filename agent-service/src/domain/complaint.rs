@@ -72,14 +72,14 @@ impl ComplaintStatus {
         self.is_decided() || self == ComplaintStatus::Withdrawn
     }
 
-    /// Whether a supervisor may move a complaint from `self` to `to`.
+    /// Whether a supervisor may move a complaint from `self` to `to`: RECEIVED →
+    /// IN_REVIEW → RESOLVED | REJECTED. A decision always follows a review, so the audit
+    /// trail shows who took the complaint up and when.
     pub fn supervisor_may_move_to(self, to: ComplaintStatus) -> bool {
         use ComplaintStatus::*;
         matches!(
             (self, to),
-            (Received, InReview)
-                | (Received | InReview, Resolved)
-                | (Received | InReview, Rejected)
+            (Received, InReview) | (InReview, Resolved) | (InReview, Rejected)
         )
     }
 }
@@ -247,8 +247,6 @@ mod tests {
         let all = [Received, InReview, Resolved, Rejected, Withdrawn];
         let allowed = [
             (Received, InReview),
-            (Received, Resolved),
-            (Received, Rejected),
             (InReview, Resolved),
             (InReview, Rejected),
         ];

@@ -24,8 +24,9 @@ pub struct QueueStatus {
     pub position: u32,
     /// How many tickets wait in the same queue.
     pub waiting: u32,
-    /// How long until an agent is likely to join.
-    pub estimated_wait: Duration,
+    /// How long until an agent is likely to join, in whole minutes; `None` when nobody
+    /// available can take the ticket, so no honest estimate exists.
+    pub estimated_wait: Option<Duration>,
 }
 
 /// A ticket with its queue status (set while it is queued).
@@ -69,6 +70,9 @@ impl Intake {
     /// transcript before this returns.
     pub async fn create(&self, escalation: &Escalation) -> Result<Intaken, DomainError> {
         escalation.validate()?;
+        self.dispatcher
+            .check_skill("skill", &escalation.skill)
+            .await?;
         let ticket_id = uuid::Uuid::now_v7().to_string();
         let outcome = self
             .store

@@ -224,6 +224,7 @@ impl Streams {
             agent_id: agent_id.to_owned(),
             seen: resume.into_iter().collect(),
             tracked: StreamMap::new(),
+            shown: Some(agent.clone()),
             tx,
         };
         server_kit::trace_context::spawn_in_context(async move {
@@ -294,6 +295,9 @@ struct Desk {
     seen: BTreeMap<String, u64>,
     /// Tickets whose events this desk follows, each with its listener.
     tracked: StreamMap<String, Listener<TicketNotice>>,
+    /// The agent's state as last sent: an unchanged one (a repeated sign-in) is not
+    /// sent again.
+    shown: Option<Agent>,
     tx: mpsc::Sender<Result<DeskItem, DomainError>>,
 }
 
@@ -310,7 +314,10 @@ impl Desk {
                 send(&self.tx, DeskItem::Withdrawn { offer_id, reason }).await
             }
             AgentNotice::Changed => match self.streams.store.agent(&self.agent_id).await {
-                Ok(Some(agent)) => send(&self.tx, DeskItem::Agent(agent)).await,
+                Ok(Some(agent)) if self.shown.as_ref() != Some(&agent) => {
+                    self.shown = Some(agent.clone());
+                    send(&self.tx, DeskItem::Agent(agent)).await
+                }
                 _ => true,
             },
         }

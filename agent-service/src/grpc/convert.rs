@@ -163,7 +163,7 @@ pub fn ticket_to_pb(t: &Ticket) -> pb::Ticket {
 pub fn queue_status_to_pb(q: &QueueStatus) -> pb::QueueStatus {
     pb::QueueStatus {
         position: q.position,
-        estimated_wait: Some(to_duration(q.estimated_wait)),
+        estimated_wait: q.estimated_wait.map(to_duration),
         waiting: q.waiting,
     }
 }

@@ -1,12 +1,9 @@
 //! `honeydesk.agent.v1.AgentDeskService`: the agent's desk software. The agent is the
 //! token's subject and acts only as themselves.
 
-use std::pin::Pin;
-
 use futures_util::StreamExt;
 use honeydesk_proto::agent::v1::{self as pb, agent_desk_service_server::AgentDeskService};
-use server_kit::{Caller, Role};
-use tokio_stream::Stream;
+use server_kit::{Caller, Role, shutdown::ServerStream};
 use tonic::{Request, Response, Status};
 
 use super::{
@@ -43,7 +40,7 @@ fn agent<T>(request: &Request<T>, action: &str) -> Result<Caller, Status> {
     Caller::of(request, &[Role::Agent], action)
 }
 
-type DeskStream = Pin<Box<dyn Stream<Item = Result<pb::StreamDeskResponse, Status>> + Send>>;
+type DeskStream = ServerStream<pb::StreamDeskResponse>;
 
 #[tonic::async_trait]
 impl AgentDeskService for DeskApi {
@@ -103,7 +100,7 @@ impl AgentDeskService for DeskApi {
                 }
             }
         });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(self.services.shutdown.end_on_drain(stream)))
     }
 
     async fn accept_offer(

@@ -119,7 +119,8 @@ pub async fn watch_item_to_pb(
         WatchItem::Queue(q) => pb::TicketEvent {
             ticket_id: ticket_id.to_owned(),
             sequence: 0,
-            at: None,
+            // Not stored: dated when it is sent, as the customer reads it.
+            at: Some(to_timestamp(dispatcher.now())),
             kind: Some(pb::ticket_event::Kind::QueueStatus(queue_status_to_pb(q))),
         },
     };

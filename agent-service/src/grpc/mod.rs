@@ -53,6 +53,8 @@ pub struct Services {
     pub flags: Flags,
     /// Complaint intake and review.
     pub complaints: Complaints,
+    /// The server's shutdown: open streams end with UNAVAILABLE when it drains.
+    pub shutdown: Shutdown,
 }
 
 impl Services {
@@ -83,7 +85,8 @@ impl Services {
             roster: Roster::new(store.clone(), clock.clone()),
             conversation: Conversation::new(store.clone(), clock.clone(), dispatcher.clone())
                 .with_flags(flags.clone()),
-            streams: Streams::new(store.clone(), dispatcher.clone(), shutdown),
+            streams: Streams::new(store.clone(), dispatcher.clone(), shutdown.clone()),
+            shutdown,
             flags,
             complaints: Complaints::new(store.clone(), clock.clone()),
             supervision: Supervision::new(store, clock, dispatcher.clone()),

@@ -1,12 +1,9 @@
 //! `honeydesk.agent.v1.SupervisorService`: queue figures, the roster, live abuse flags,
 //! and a dry run of moderation.
 
-use std::pin::Pin;
-
 use futures_util::StreamExt;
 use honeydesk_proto::agent::v1::{self as pb, supervisor_service_server::SupervisorService};
-use server_kit::{Caller, Role};
-use tokio_stream::Stream;
+use server_kit::{Caller, Role, shutdown::ServerStream};
 use tonic::{Request, Response, Status};
 
 use server_kit::time::{from_duration, to_duration};
@@ -34,7 +31,7 @@ fn supervisor<T>(request: &Request<T>, action: &str) -> Result<Caller, Status> {
     Caller::of(request, &[Role::Supervisor], action)
 }
 
-type FlagStream = Pin<Box<dyn Stream<Item = Result<pb::WatchFlagsResponse, Status>> + Send>>;
+type FlagStream = ServerStream<pb::WatchFlagsResponse>;
 
 #[tonic::async_trait]
 impl SupervisorService for SupervisorApi {
@@ -147,6 +144,6 @@ impl SupervisorService for SupervisorApi {
                 }
             }
         });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(self.services.shutdown.end_on_drain(stream)))
     }
 }

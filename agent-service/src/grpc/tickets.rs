@@ -1,11 +1,8 @@
 //! `honeydesk.agent.v1.TicketService`: escalation intake and the customer's view of a
 //! ticket, called by bot-service with its `service` identity for the customer it names.
 
-use std::pin::Pin;
-
 use honeydesk_proto::agent::v1::{self as pb, ticket_service_server::TicketService};
-use server_kit::{Caller, Role};
-use tokio_stream::Stream;
+use server_kit::{Caller, Role, shutdown::ServerStream};
 use tonic::{Request, Response, Status};
 
 use futures_util::StreamExt;
@@ -40,7 +37,7 @@ fn view_to_pb(view: &TicketView) -> (Option<pb::Ticket>, Option<pb::QueueStatus>
     )
 }
 
-type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchTicketResponse, Status>> + Send>>;
+type WatchStream = ServerStream<pb::WatchTicketResponse>;
 
 #[tonic::async_trait]
 impl TicketService for TicketApi {
@@ -152,7 +149,7 @@ impl TicketService for TicketApi {
                 }
             }
         });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(self.services.shutdown.end_on_drain(stream)))
     }
 
     async fn list_ticket_events(

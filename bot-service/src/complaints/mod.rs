@@ -91,6 +91,21 @@ pub struct Filed {
     pub highlighted_message_ids: Vec<String>,
     /// False when it existed already (a retry, or filed before for that conversation).
     pub created: bool,
+    /// Where it stands now: a complaint filed before may have been decided meanwhile.
+    pub standing: Standing,
+}
+
+/// Where a complaint stands, as the customer is told when they complain again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Received or in review: the deadlines still apply.
+    Open,
+    /// Decided in the customer's favour, with the outcome.
+    Upheld(String),
+    /// Decided against, with the reason.
+    NotUpheld(String),
+    /// The customer withdrew it.
+    Withdrawn,
 }
 
 /// Where a `complaint.agent` dialogue stands.
@@ -141,9 +156,10 @@ pub struct ComplaintState {
     pub started: u32,
     /// Flagged agent messages seen, by ticket (for the one-step complaint).
     pub flagged: BTreeMap<String, Vec<String>>,
-    /// One-step complaints by ticket: the filing as first sent (a retry sends it again,
-    /// unchanged), and the answer once agent-service gave one.
-    pub one_step: BTreeMap<String, (Filing, Option<Filed>)>,
+    /// One-step complaints by ticket: the filing as first sent. A retry sends it again,
+    /// unchanged, so agent-service answers with the same complaint (not created, and
+    /// where it stands now).
+    pub one_step: BTreeMap<String, Filing>,
 }
 
 impl ComplaintState {
@@ -183,6 +199,12 @@ impl Offer {
 pub fn offer_ticket(offer_id: &str) -> Option<&str> {
     let (ticket, sequence) = offer_id.rsplit_once('-')?;
     (!ticket.is_empty() && sequence.parse::<u64>().is_ok()).then_some(ticket)
+}
+
+/// The sequence number of the message a one-step offer (`<ticket>-<sequence>`) is about.
+pub fn offer_sequence(offer_id: &str) -> Option<u64> {
+    let (_, sequence) = offer_id.rsplit_once('-')?;
+    sequence.parse::<u64>().ok().filter(|s| *s > 0)
 }
 
 /// agent-service's complaint intake, as the robot uses it (with its service identity).

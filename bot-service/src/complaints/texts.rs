@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use server_kit::time::civil;
 
-use super::{Category, Complainable, Draft, Filed};
-use crate::vocabulary::Language;
+use super::{Category, Complainable, Draft, Filed, Standing};
+use crate::vocabulary::{Entrance, Language};
 
 /// Times are shown in China Standard Time.
 const CHINA_OFFSET_SECS: i64 = 8 * 3600;
@@ -191,12 +191,15 @@ pub fn cancelled(language: Language) -> String {
 
 /// The complaint is filed (or was filed before for that conversation): reference,
 /// deadlines, how to follow it up.
-pub fn filed(language: Language, f: &Filed, hotline: &str) -> String {
+pub fn filed(language: Language, f: &Filed, hotline: &str, entrance: Entrance) -> String {
     let (ack, decide) = (
         when(language, f.acknowledge_by),
         when(language, f.decide_by),
     );
     let r = &f.reference;
+    if !f.created && f.standing != Standing::Open {
+        return already_settled(language, f, hotline, entrance);
+    }
     if !f.created {
         return match language {
             Language::Zh => format!(
@@ -213,6 +216,61 @@ pub fn filed(language: Language, f: &Filed, hotline: &str) -> String {
         ),
         Language::En => format!(
             "Your complaint is filed under reference {r}. The conversation is sealed as evidence; the complaints team will acknowledge it by {ack} and decide by {decide}, and you will be told the outcome. To follow it up, quote {r} to an agent or call our complaint hotline {hotline}."
+        ),
+    }
+}
+
+/// A complaint about this conversation was filed before and has been decided or
+/// withdrawn: the outcome, and where to turn next (12315 is for consumers; sellers
+/// appeal through the platform's merchant channel).
+fn already_settled(language: Language, f: &Filed, hotline: &str, entrance: Entrance) -> String {
+    let r = &f.reference;
+    let decided = |upheld: bool, outcome: &str| match language {
+        Language::Zh => format!(
+            "这次对话你已经投诉过了（投诉单号 {r}），投诉团队已作出处理：{}。处理结果：{outcome}\n{}",
+            if upheld {
+                "投诉成立"
+            } else {
+                "投诉未被支持"
+            },
+            recourse_zh(hotline, entrance)
+        ),
+        Language::En => format!(
+            "You have already complained about this conversation (reference {r}) and the complaints team has decided it: {}. The outcome: {outcome}\n{}",
+            if upheld { "upheld" } else { "not upheld" },
+            recourse_en(hotline, entrance)
+        ),
+    };
+    match (&f.standing, language) {
+        (Standing::Upheld(outcome), _) => decided(true, outcome),
+        (Standing::NotUpheld(outcome), _) => decided(false, outcome),
+        (_, Language::Zh) => format!(
+            "这次对话的投诉（单号 {r}）你已经撤回，不会重复立案。如仍需反映，请拨打投诉热线 {hotline}。"
+        ),
+        (_, Language::En) => format!(
+            "You withdrew your complaint about this conversation (reference {r}), so it is not opened again. If you still want to raise it, call our complaint hotline {hotline}."
+        ),
+    }
+}
+
+fn recourse_zh(hotline: &str, entrance: Entrance) -> String {
+    match entrance {
+        Entrance::Consumer => format!(
+            "如对处理结果不满意，可拨打投诉热线 {hotline} 申请复核；也可以通过全国 12315 平台（电话 12315 或 www.12315.cn）向市场监管部门投诉。"
+        ),
+        Entrance::Merchant => format!(
+            "如对处理结果不满意，可拨打投诉热线 {hotline} 申请复核，或在卖家中心通过规则申诉通道提交申诉（12315 受理的是消费者投诉）。"
+        ),
+    }
+}
+
+fn recourse_en(hotline: &str, entrance: Entrance) -> String {
+    match entrance {
+        Entrance::Consumer => format!(
+            "If you are not satisfied, call our complaint hotline {hotline} for a review, or complain to the market regulator through 12315 (phone 12315 or www.12315.cn)."
+        ),
+        Entrance::Merchant => format!(
+            "If you are not satisfied, call our complaint hotline {hotline} for a review, or appeal through the rules-appeal channel in the seller centre (12315 is for consumers)."
         ),
     }
 }

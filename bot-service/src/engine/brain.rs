@@ -220,13 +220,26 @@ impl Brain {
         self.catalogue.entrance(entrance).default_skill.clone()
     }
 
-    /// What the customer is told when the human side cannot be reached.
-    pub fn agent_unreachable(&self, language: Language, hotline: &str) -> String {
-        match language {
-            Language::Zh => format!(
+    /// What the customer is told when the human side cannot be reached: with the robot
+    /// (a hand-off failed) the robot goes on answering; already queued or with a person,
+    /// the message did not arrive, the conversation is kept, and the hotline is there.
+    pub fn agent_unreachable(
+        &self,
+        language: Language,
+        hotline: &str,
+        with_person: bool,
+    ) -> String {
+        match (language, with_person) {
+            (Language::Zh, true) => format!(
+                "抱歉，您的消息没能送达人工客服：人工服务暂时中断。您的对话不会丢失，请稍后重发这条消息；如果着急，可以拨打客服热线 {hotline}。"
+            ),
+            (Language::En, true) => format!(
+                "Sorry, your message did not reach the agent: the service is briefly interrupted. Your conversation is kept; please send the message again in a moment, or call our hotline {hotline} if it is urgent."
+            ),
+            (Language::Zh, false) => format!(
                 "抱歉，人工客服暂时无法接通。您可以稍后再点“召唤人工客服”重试，或拨打客服热线 {hotline}。小蜜会继续为您解答问题。"
             ),
-            Language::En => format!(
+            (Language::En, false) => format!(
                 "Sorry, we cannot reach a human agent right now. Please try again in a moment or call our hotline {hotline}. I can keep helping you meanwhile."
             ),
         }
@@ -242,23 +255,6 @@ impl Brain {
             Language::En => format!(
                 "Your conversation with agent {} (no. {}) is still open; just carry on typing.",
                 agent.display_name, agent.work_number
-            ),
-        }
-    }
-
-    /// What the customer is told once queued.
-    pub fn queued_notice(&self, language: Language, position: u32) -> String {
-        match language {
-            Language::Zh => format!(
-                "正在为您转接人工客服，您前面还有 {} 位，请稍候。",
-                position.saturating_sub(1)
-            ),
-            Language::En => format!(
-                "Connecting you to a human agent. There {} ahead of you; please hold on.",
-                match position.saturating_sub(1) {
-                    1 => "is 1 person".to_owned(),
-                    n => format!("are {n} people"),
-                }
             ),
         }
     }

@@ -5,16 +5,21 @@
 //! agent message. Cancel-safe like tasks: the draft (or the one-step filing) is kept
 //! unchanged until agent-service has answered, so a retried call reuses its key.
 
+use tokio_stream::StreamExt;
+
 use super::{BotError, Brain, Engine, handoff::session_language};
 use crate::{
     complaints::{self, Filed, Filing, Step, texts},
-    handoff::HandoffError,
+    handoff::{HandoffError, HumanEventKind},
     session::{RecognisedIntent, Reply, Session},
     vocabulary::{IntentKind, Language},
 };
 
 /// The catalogue intent that starts a complaint about a person.
 pub const COMPLAINT_INTENT: &str = "complaint.agent";
+
+/// How long accepting a complaint offer waits for agent-service to show the message.
+const OFFER_LOOKUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A complaint reply's text, buttons and filed complaint.
 type Said = (String, Vec<String>, Option<Filed>);
@@ -113,7 +118,7 @@ impl Engine {
                         session.complaints.active = None;
                         tracing::info!(complaint = %filed.reference, key = %filing.idempotency_key, "complaint filed from the chat");
                         (
-                            texts::filed(language, &filed, hotline),
+                            texts::filed(language, &filed, hotline, session.entrance),
                             Vec::new(),
                             Some(filed),
                         )
@@ -183,23 +188,23 @@ impl Engine {
                 ))
             })?
             .to_owned();
+        if !self.was_offered(&mut session, &ticket, offer_id).await? {
+            return Err(BotError::NotFound(format!(
+                "session {session_id} has no complaint offer '{offer_id}': only flagged agent messages come with one"
+            )));
+        }
         let language = session_language(&session);
         let hotline = &self.settings.hotline;
         let filing = match session.complaints.one_step.get(&ticket) {
-            Some((_, Some(filed))) => {
-                return Ok((filed.clone(), texts::filed(language, filed, hotline)));
-            }
-            Some((filing, None)) => filing.clone(),
+            Some(filing) => filing.clone(),
             None => {
-                let mut highlighted = session
+                // Every flagged message of the conversation, the offer's among them.
+                let highlighted = session
                     .complaints
                     .flagged
                     .get(&ticket)
                     .cloned()
                     .unwrap_or_default();
-                if !highlighted.iter().any(|id| id == offer_id) {
-                    highlighted.push(offer_id.to_owned());
-                }
                 let filing = Filing {
                     idempotency_key: format!("{}:complaint-offer-{ticket}", session.id),
                     ticket_id: ticket.clone(),
@@ -211,7 +216,7 @@ impl Engine {
                 session
                     .complaints
                     .one_step
-                    .insert(ticket.clone(), (filing.clone(), None));
+                    .insert(ticket.clone(), filing.clone());
                 filing
             }
         };
@@ -220,11 +225,58 @@ impl Engine {
             .file(&filing)
             .await
             .map_err(|e| self.human_side_error(&session, e))?;
-        tracing::info!(complaint = %filed.reference, key = %filing.idempotency_key, "one-step complaint filed");
-        session
-            .complaints
-            .one_step
-            .insert(ticket, (filing, Some(filed.clone())));
-        Ok((filed.clone(), texts::filed(language, &filed, hotline)))
+        tracing::info!(complaint = %filed.reference, created = filed.created, key = %filing.idempotency_key, "one-step complaint filed");
+        let text = texts::filed(language, &filed, hotline, session.entrance);
+        Ok((filed, text))
+    }
+
+    /// Whether `offer_id` is a complaint offer the session was made: a flagged agent
+    /// message of `ticket`. Flags the session has not applied yet (its ticket follower
+    /// may lag behind the customer's stream) are looked up in agent-service.
+    async fn was_offered(
+        &self,
+        session: &mut Session,
+        ticket: &str,
+        offer_id: &str,
+    ) -> Result<bool, BotError> {
+        let flagged = |s: &Session| {
+            s.complaints
+                .flagged
+                .get(ticket)
+                .is_some_and(|ids| ids.iter().any(|id| id == offer_id))
+        };
+        if flagged(session) {
+            return Ok(true);
+        }
+        let Some(sequence) = complaints::offer_sequence(offer_id) else {
+            return Ok(false);
+        };
+        let mut events = self
+            .desk
+            .follow(ticket, &session.user_id, sequence - 1)
+            .await
+            .map_err(|e| self.human_side_error(session, e))?;
+        let stored = async {
+            while let Some(item) = events.next().await {
+                match item {
+                    Ok(e) if e.sequence == 0 => continue,
+                    Ok(e) => return Some(e),
+                    Err(_) => return None,
+                }
+            }
+            None
+        };
+        let first = tokio::time::timeout(OFFER_LOOKUP_LIMIT, stored).await;
+        if let Ok(Some(event)) = first
+            && let HumanEventKind::AgentMessage {
+                message_id,
+                flagged: true,
+                ..
+            } = &event.kind
+            && message_id == offer_id
+        {
+            session.complaints.flag(ticket, offer_id);
+        }
+        Ok(flagged(session))
     }
 }

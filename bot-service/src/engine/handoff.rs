@@ -3,7 +3,7 @@
 use super::{BotError, Engine, turn::closed_error};
 use crate::{
     handoff::{Escalation, HandoffError, QueuePlace},
-    session::{Session, SessionState, SessionView},
+    session::{Reply, Session, SessionState, SessionView},
     vocabulary::Language,
 };
 
@@ -23,17 +23,25 @@ impl Engine {
     /// current place of the same ticket.
     pub async fn request_agent(&self, user: &str, session_id: &str) -> Result<Handoff, BotError> {
         let mut session = self.owned(user, session_id).await?;
+        self.hand_off(&mut session).await
+    }
+
+    /// Queues `session` for a person (the `RequestAgent` RPC, or a typed 转人工 once a
+    /// person is on offer): one ticket per hand-off, asking again while queued returns
+    /// the place of the same ticket.
+    pub(super) async fn hand_off(&self, session: &mut Session) -> Result<Handoff, BotError> {
+        let session_id = session.id.clone();
         let brain = self.brain();
-        let language = session_language(&session);
+        let language = session_language(session);
         match (session.state, session.ticket_id.clone()) {
-            (SessionState::Closed, _) => return Err(closed_error(&session)),
+            (SessionState::Closed, _) => return Err(closed_error(session)),
             (SessionState::Queued, Some(ticket)) => {
                 let place = self
                     .desk
                     .place(&ticket, &session.user_id)
                     .await
-                    .map_err(|e| self.human_side_error(&session, e))?;
-                let notice = brain.queued_notice(language, place.position);
+                    .map_err(|e| self.human_side_error(session, e))?;
+                let notice = self.queued_notice(language, &place);
                 return Ok(Handoff {
                     session: session.view(),
                     place,
@@ -77,17 +85,31 @@ impl Engine {
                     HandoffError::Refused(_) | HandoffError::Rejected(..) => "refused",
                 },
             );
-            self.human_side_error(&session, e)
+            self.human_side_error(session, e)
         })?;
         session.queue(place.ticket_id.clone());
         session.last_sequence = place.known_events;
         session.last_activity = self.now();
-        let notice = brain.queued_notice(language, place.position);
+        let notice = self.queued_notice(language, &place);
         Ok(Handoff {
             session: session.view(),
             place,
             notice,
         })
+    }
+
+    /// A typed request for a person (转人工, "talk to a person") while one is on offer:
+    /// queues the session as [`Engine::request_agent`] does, and the reply says where
+    /// the customer stands, or why it could not be done and what to do instead.
+    pub(super) async fn typed_hand_off(&self, session: &mut Session, reply: &mut Reply) {
+        reply.quick_replies.clear();
+        reply.text = match self.hand_off(session).await {
+            Ok(handoff) => handoff.notice,
+            Err(e) => {
+                tracing::warn!(error = %e, session = %session.id, "typed hand-off failed");
+                e.to_string()
+            }
+        };
     }
 
     /// Joins `session` to the customer's open conversation with a person at its
@@ -121,7 +143,7 @@ impl Engine {
                 session.agent = Some(agent);
                 notice
             }
-            None => brain.queued_notice(language, open.place.position),
+            None => self.queued_notice(language, &open.place),
         };
         tracing::info!(session = %session.id, ticket = %open.place.ticket_id, "session rejoined an open conversation");
         Some(notice)
@@ -143,9 +165,21 @@ impl Engine {
                     BotError::AgentUnavailable(format!("could not leave the queue, try again: {e}"))
                 })?;
         }
-        session.back_to_bot();
+        session.leave_queue();
         session.last_activity = self.now();
         Ok(session.view())
+    }
+}
+
+impl Engine {
+    /// What the customer is told once queued, in `language`.
+    fn queued_notice(&self, language: Language, place: &QueuePlace) -> String {
+        super::notices::queued(
+            language,
+            place.position,
+            place.estimated_wait,
+            &self.settings.hotline,
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 //! or CLOSED as agent-service reports; no background follower, so any replica can
 //! answer), the customer's event stream, and rating the person.
 
-use std::{pin::Pin, sync::atomic::Ordering};
+use std::pin::Pin;
 
 use tokio::sync::{mpsc, watch};
 use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
@@ -77,11 +77,10 @@ impl Engine {
             .await
             .map_err(|e| self.human_side_error(&session, e))?;
         let language = session_language(&session);
-        let watchers = session.watchers.clone();
+        let hotline = self.settings.hotline.clone();
         drop(session);
         let mut stop = self.stop.subscribe();
         let (tx, rx) = mpsc::channel(32);
-        watchers.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             loop {
                 let item = tokio::select! {
@@ -99,7 +98,7 @@ impl Engine {
                 );
                 let out = item
                     .map(|event| CustomerEvent {
-                        notice: notices::for_event(language, &event.kind),
+                        notice: notices::for_event(language, &event.kind, &hotline),
                         offer: match &event.kind {
                             HumanEventKind::AgentMessage {
                                 message_id,
@@ -115,7 +114,6 @@ impl Engine {
                     break;
                 }
             }
-            watchers.fetch_sub(1, Ordering::Relaxed);
         });
         Ok(Box::pin(ReceiverStream::new(rx)))
     }
@@ -195,9 +193,15 @@ impl Engine {
             HandoffError::Rejected(Rejection::Forbidden, m) => BotError::Forbidden(m),
             HandoffError::Rejected(Rejection::WrongState, m) => BotError::WrongState(m),
             other => {
-                let advice = self
-                    .brain()
-                    .agent_unreachable(session_language(session), &self.settings.hotline);
+                let with_person = matches!(
+                    session.state,
+                    SessionState::Queued | SessionState::WithAgent
+                );
+                let advice = self.brain().agent_unreachable(
+                    session_language(session),
+                    &self.settings.hotline,
+                    with_person,
+                );
                 match other {
                     HandoffError::Timeout(_) => BotError::AgentTimeout(advice),
                     _ => BotError::AgentUnavailable(advice),

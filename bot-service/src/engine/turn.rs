@@ -80,7 +80,8 @@ impl Engine {
         }
         let now = self.now();
         session.last_activity = now;
-        let reply = self.converse(&mut session, phone, text).await;
+        let offered_before = session.agent_offered;
+        let mut reply = self.converse(&mut session, phone, text).await;
         self.metrics.turn(
             session.entrance,
             reply.intent.as_ref().map(|i| (i.kind, i.confidence)),
@@ -91,6 +92,15 @@ impl Engine {
             now,
             reply.intent.as_ref().map(|i| i.name.as_str()),
         );
+        // A typed 转人工 once a person is on offer does what the button does.
+        if offered_before
+            && reply
+                .intent
+                .as_ref()
+                .is_some_and(|i| i.kind == IntentKind::Handoff)
+        {
+            self.typed_hand_off(&mut session, &mut reply).await;
+        }
         session.log(Speaker::Bot, &reply.text, now, None);
         session
             .replies

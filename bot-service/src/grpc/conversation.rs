@@ -1,11 +1,11 @@
 //! `honeydesk.bot.v1.ConversationService`: the customer's conversation. Roles: consumer
 //! at the CONSUMER entrance, merchant at the MERCHANT entrance.
 
-use std::{pin::Pin, sync::Arc};
+use std::sync::Arc;
 
 use honeydesk_proto::bot::v1::{self as pb, conversation_service_server::ConversationService};
-use server_kit::{Caller, Role, time::to_duration};
-use tokio_stream::{Stream, StreamExt};
+use server_kit::{Caller, Role, Shutdown, shutdown::ServerStream, time::to_duration};
+use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
 use super::convert::{
@@ -19,12 +19,14 @@ use crate::{
 /// The conversation API over the engine.
 pub struct ConversationApi {
     engine: Arc<Engine>,
+    shutdown: Shutdown,
 }
 
 impl ConversationApi {
-    /// A conversation API for `engine`.
-    pub fn new(engine: Arc<Engine>) -> Self {
-        Self { engine }
+    /// A conversation API for `engine`; its event streams end with UNAVAILABLE when
+    /// `shutdown` drains.
+    pub fn new(engine: Arc<Engine>, shutdown: Shutdown) -> Self {
+        Self { engine, shutdown }
     }
 }
 
@@ -41,8 +43,7 @@ fn required_role(entrance: Entrance) -> Role {
     }
 }
 
-type EventStream =
-    Pin<Box<dyn Stream<Item = Result<pb::StreamSessionEventsResponse, Status>> + Send>>;
+type EventStream = ServerStream<pb::StreamSessionEventsResponse>;
 
 #[tonic::async_trait]
 impl ConversationService for ConversationApi {
@@ -137,7 +138,7 @@ impl ConversationService for ConversationApi {
             session: Some(session_to_pb(&handoff.session)),
             queue_status: Some(pb::QueueStatus {
                 position: handoff.place.position,
-                estimated_wait: Some(to_duration(handoff.place.estimated_wait)),
+                estimated_wait: handoff.place.estimated_wait.map(to_duration),
             }),
             notice: handoff.notice,
         }))
@@ -169,12 +170,14 @@ impl ConversationService for ConversationApi {
             .engine
             .events(&caller.subject, &r.session_id, r.after_sequence)
             .await?;
-        Ok(Response::new(Box::pin(events.map(|item| {
-            item.map(|e| pb::StreamSessionEventsResponse {
-                event: Some(event_to_pb(&e)),
-            })
-            .map_err(Status::from)
-        }))))
+        Ok(Response::new(self.shutdown.end_on_drain(events.map(
+            |item| {
+                item.map(|e| pb::StreamSessionEventsResponse {
+                    event: Some(event_to_pb(&e)),
+                })
+                .map_err(Status::from)
+            },
+        ))))
     }
 
     async fn rate_reply(

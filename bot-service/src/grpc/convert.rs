@@ -144,7 +144,7 @@ pub fn event_to_pb(e: &CustomerEvent) -> pb::SessionEvent {
             estimated_wait,
         } => Kind::QueueStatus(pb::QueueStatus {
             position: *position,
-            estimated_wait: Some(to_duration(*estimated_wait)),
+            estimated_wait: estimated_wait.map(to_duration),
         }),
         HumanEventKind::AgentJoined(card) => Kind::AgentJoined(pb::AgentJoined {
             agent: Some(card_to_pb(card)),

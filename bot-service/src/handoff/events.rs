@@ -32,8 +32,8 @@ pub enum HumanEventKind {
     QueueStatus {
         /// 1 = next.
         position: u32,
-        /// Estimated wait.
-        estimated_wait: Duration,
+        /// Estimated wait; `None` when nobody available can take the conversation.
+        estimated_wait: Option<Duration>,
     },
     /// A person accepted the conversation.
     AgentJoined(AgentCard),

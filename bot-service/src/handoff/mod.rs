@@ -45,8 +45,8 @@ pub struct QueuePlace {
     pub ticket_id: String,
     /// 1 = next.
     pub position: u32,
-    /// Estimated wait.
-    pub estimated_wait: Duration,
+    /// Estimated wait; `None` when nobody available can take the conversation.
+    pub estimated_wait: Option<Duration>,
     /// The ticket's events the caller already knows of (a ticket it just created holds
     /// only its "queued" event), so following it need not replay them.
     pub known_events: u64,

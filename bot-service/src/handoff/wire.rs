@@ -58,11 +58,7 @@ pub fn queue_place(
         known_events: 0,
         ticket_id: ticket.ticket_id,
         position: status.position,
-        estimated_wait: status
-            .estimated_wait
-            .as_ref()
-            .and_then(server_kit::time::from_duration)
-            .unwrap_or_default(),
+        estimated_wait: wait(status.estimated_wait.as_ref()),
     })
 }
 
@@ -91,8 +87,9 @@ fn card(card: Option<pb::AgentCard>) -> Option<AgentCard> {
     })
 }
 
-fn wait(d: Option<&prost_types::Duration>) -> Duration {
-    d.and_then(from_duration).unwrap_or_default()
+/// An estimated wait; unset means agent-service cannot estimate it (nobody available).
+fn wait(d: Option<&prost_types::Duration>) -> Option<Duration> {
+    d.and_then(from_duration)
 }
 
 /// A ticket event from agent-service (`None` for the stored "queued" marker, which the

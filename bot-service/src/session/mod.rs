@@ -4,13 +4,7 @@
 pub mod memory;
 pub mod registry;
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::{Duration, SystemTime},
-};
+use std::time::{Duration, SystemTime};
 
 pub use memory::{DEFAULT_TRANSCRIPT_WINDOW, Replies, Transcript, TranscriptLine};
 pub use registry::{Registry, SessionCell};
@@ -164,8 +158,6 @@ pub struct Session {
     pub last_sequence: u64,
     /// When the session last caught up with its ticket (or was created).
     pub synced_at: SystemTime,
-    /// Open customer event streams; a customer watching the queue is not idle.
-    pub watchers: Arc<AtomicUsize>,
     /// The task under way (top-up, weather…) and how many were started.
     pub tasks: crate::tasks::TaskState,
     /// The complaint dialogue under way, flagged agent messages, one-step complaints.
@@ -203,7 +195,6 @@ impl Session {
             agent: None,
             last_sequence: 0,
             synced_at: now,
-            watchers: Arc::default(),
             tasks: Default::default(),
             complaints: Default::default(),
             replies: Replies::default(),
@@ -234,16 +225,12 @@ impl Session {
             && now.duration_since(self.synced_at).unwrap_or_default() >= self.idle_timeout
     }
 
-    /// Whether the idle limit has passed at `now`. Only a session with the robot, or
-    /// waiting in a queue nobody watches, idles out: once a person serves the customer,
-    /// agent-service's idle rule decides and the session follows it.
+    /// Whether the idle limit has passed at `now`. Only a session with the robot idles
+    /// out: waiting in a queue is not idleness, and once handed off agent-service owns
+    /// the idle rules (the session follows its ticket).
     pub fn is_idle(&self, now: SystemTime) -> bool {
-        let counts = match self.state {
-            SessionState::Bot => true,
-            SessionState::Queued => self.watchers.load(Ordering::Relaxed) == 0,
-            SessionState::WithAgent | SessionState::Closed => false,
-        };
-        counts && now.duration_since(self.last_activity).unwrap_or_default() >= self.idle_timeout
+        self.state == SessionState::Bot
+            && now.duration_since(self.last_activity).unwrap_or_default() >= self.idle_timeout
     }
 
     /// Hands the session to `ticket` (QUEUED).
@@ -260,6 +247,13 @@ impl Session {
         self.state = SessionState::Bot;
         self.ticket_id = None;
         self.agent = None;
+    }
+
+    /// Back to the robot after leaving the queue: the cancelled ticket is forgotten
+    /// (nobody served it, so there is nothing to rate or follow).
+    pub fn leave_queue(&mut self) {
+        self.back_to_bot();
+        self.last_ticket = None;
     }
 
     /// Moves to CLOSED with `reason` (no-op when already closed).

@@ -104,6 +104,7 @@ async fn each_role_sees_and_does_only_what_it_may() {
         Code::PermissionDenied,
         "withdraw",
     );
+    lead.review(reference, S::InReview, "", "").await.unwrap();
     lead.review(reference, S::Rejected, "核实无误", "客服用语无不当")
         .await
         .unwrap();

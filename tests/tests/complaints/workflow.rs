@@ -129,6 +129,33 @@ async fn the_workflow_is_audited_and_guarded() {
 }
 
 #[tokio::test]
+async fn a_complaint_is_reviewed_before_it_is_decided() {
+    let mut scene = Scene::start().await;
+    let (_, _, c) = scene.shopper_complaint().await;
+    let mut lead = scene.caller("lead-1", Role::Supervisor).await;
+    for to in [S::Resolved, S::Rejected] {
+        refused(
+            lead.review(&c.reference, to, "", "处理结果").await,
+            Code::FailedPrecondition,
+            "take it into review (IN_REVIEW) first",
+        );
+    }
+    lead.review(&c.reference, S::InReview, "", "")
+        .await
+        .unwrap();
+    let decided = lead
+        .review(&c.reference, S::Rejected, "", "客服用语无不当")
+        .await
+        .unwrap();
+    let steps: Vec<_> = decided.audit.iter().map(|e| e.to).collect();
+    assert_eq!(
+        steps,
+        [S::Received as i32, S::InReview as i32, S::Rejected as i32]
+    );
+    scene.app.stop().await;
+}
+
+#[tokio::test]
 async fn a_customer_withdraws_before_a_decision() {
     let mut scene = Scene::start().await;
     let (_, mut shopper, c) = scene.shopper_complaint().await;

@@ -211,8 +211,13 @@ impl Complaints {
         }
         let current = self.readable(actor, reference).await?;
         if !current.status.supervisor_may_move_to(review.to) {
+            let hint = if current.status == Received && review.to.is_decided() {
+                "; take it into review (IN_REVIEW) first, so the audit trail shows the review"
+            } else {
+                ""
+            };
             return Err(DomainError::WrongState(format!(
-                "complaint {reference} is {}; it cannot move to {}",
+                "complaint {reference} is {}; it cannot move to {}{hint}",
                 current.status, review.to
             )));
         }

@@ -36,8 +36,12 @@ pub const DEFAULT_OFFER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a conversation may go without a customer message unless configured otherwise.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
+/// How long a ticket waits for its own skill before the fallback skill may take it,
+/// unless configured otherwise.
+pub const DEFAULT_OVERFLOW_AFTER: Duration = Duration::from_secs(2 * 60);
+
 /// Routing's knobs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutingSettings {
     /// How long an agent has to accept an offer.
     pub offer_timeout: Duration,
@@ -46,6 +50,12 @@ pub struct RoutingSettings {
     /// Other replicas share the store: what this replica's memory knows of open
     /// tickets is not the whole truth, so lookups go to the store.
     pub replicas: bool,
+    /// A ticket waiting this long may go to its entrance's fallback skill too
+    /// ([`plan::FALLBACK_SKILL`]); `None`: never.
+    pub overflow_after: Option<Duration>,
+    /// Skills tickets may be queued for even before an agent has them (the robot's
+    /// catalogue hands off to these); any skill of an agent in the roster counts too.
+    pub skills: Vec<String>,
 }
 
 impl Default for RoutingSettings {
@@ -54,6 +64,11 @@ impl Default for RoutingSettings {
             offer_timeout: DEFAULT_OFFER_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             replicas: false,
+            overflow_after: Some(DEFAULT_OVERFLOW_AFTER),
+            skills: plan::DEFAULT_SKILLS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }
@@ -141,13 +156,14 @@ impl Dispatcher {
         settings: RoutingSettings,
         metrics: AgentMetrics,
     ) -> Self {
+        let routing = Routing::new(settings.offer_timeout).with_overflow(settings.overflow_after);
         Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 hub,
                 settings,
-                state: Mutex::new(Routing::new(settings.offer_timeout)),
+                state: Mutex::new(routing),
                 handling: std::sync::Mutex::new(HandlingWindow::default()),
                 moved: tokio::sync::Notify::new(),
                 metrics,
@@ -156,8 +172,8 @@ impl Dispatcher {
     }
 
     /// The settings in force.
-    pub fn settings(&self) -> RoutingSettings {
-        self.inner.settings
+    pub fn settings(&self) -> &RoutingSettings {
+        &self.inner.settings
     }
 
     /// Where routing and the streams record their figures.
@@ -180,7 +196,8 @@ impl Dispatcher {
         let recent = store.ticket_times(now - views::HANDLING_WINDOW).await?;
         self.handling().load(&recent);
         let mut state = self.inner.state.lock().await;
-        *state = Routing::new(self.inner.settings.offer_timeout);
+        let settings = &self.inner.settings;
+        *state = Routing::new(settings.offer_timeout).with_overflow(settings.overflow_after);
         for agent in &agents {
             state.upsert_agent(agent, now);
         }

@@ -100,7 +100,10 @@ impl Dispatcher {
     ) -> Result<Ticket, DomainError> {
         limit_chars("note", note, MAX_NOTE_CHARS)?;
         match &target {
-            TransferTarget::Skill(skill) => require_id("skill", skill)?,
+            TransferTarget::Skill(skill) => {
+                require_id("skill", skill)?;
+                self.check_skill("skill", skill).await?;
+            }
             TransferTarget::Agent(id) if id == agent_id => {
                 return Err(DomainError::invalid(
                     "agent_id",

@@ -14,14 +14,14 @@ use std::{
 use server_kit::Shutdown;
 use tokio::task::JoinHandle;
 
-use super::{Dispatcher, estimate_wait, state::QueueId};
+use super::{Dispatcher, estimate_wait, plan::serving_slots, state::QueueId};
 use crate::domain::intake::QueueStatus;
 
 /// The shortest time between two publications of positions.
 pub const POSITIONS_INTERVAL: Duration = Duration::from_millis(200);
 
 /// What a customer sees of their place; `waiting` alone changing is not worth a message.
-type Shown = (u32, Duration);
+type Shown = (u32, Option<Duration>);
 
 impl Dispatcher {
     /// Notes that queues moved: positions are published soon.
@@ -68,11 +68,7 @@ impl Dispatcher {
                         places.push((w.ticket_id.clone(), queue.clone(), position, waiting));
                     }
                 }
-                let slots = state
-                    .agents()
-                    .filter(|a| a.agent.available_for(queue.0, &queue.1))
-                    .map(|a| a.agent.profile.capacity)
-                    .sum();
+                let slots = serving_slots(state.agents(), queue.0, &queue.1);
                 queues.insert(queue.clone(), slots);
             }
         }

@@ -90,6 +90,8 @@ impl Lapsed {
 #[derive(Debug)]
 pub struct Routing {
     offer_timeout: Duration,
+    /// After this long waiting, a ticket may go to its entrance's fallback skill too.
+    overflow_after: Option<Duration>,
     queue: BTreeMap<QueueKey, Waiting>,
     keys: HashMap<String, QueueKey>,
     lines: Lines,
@@ -123,6 +125,7 @@ impl Routing {
     pub fn new(offer_timeout: Duration) -> Self {
         Self {
             offer_timeout,
+            overflow_after: None,
             queue: BTreeMap::new(),
             keys: HashMap::new(),
             lines: Lines::default(),
@@ -137,6 +140,13 @@ impl Routing {
             open: HashMap::new(),
             open_keys: HashMap::new(),
         }
+    }
+
+    /// The same state letting tickets that waited `after` go to the entrance's
+    /// fallback skill too (`None`: never).
+    pub fn with_overflow(mut self, after: Option<Duration>) -> Self {
+        self.overflow_after = after;
+        self
     }
 
     /// How long an offer stays open.

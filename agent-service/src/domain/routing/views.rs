@@ -9,11 +9,14 @@ use std::{
 
 use super::{Dispatcher, Offer, plan::AgentLoad};
 use crate::{
-    domain::{AgentCard, Entrance, Presence, Ticket, intake::QueueStatus},
+    domain::{AgentCard, DomainError, Entrance, Presence, Ticket, intake::QueueStatus},
     store::TicketTimes,
 };
 
-use super::estimate_wait;
+use super::{
+    estimate_wait,
+    plan::{check_skill, serving_slots},
+};
 
 /// How far back handling times count for estimates.
 pub const HANDLING_WINDOW: Duration = Duration::from_secs(60 * 60);
@@ -97,11 +100,7 @@ impl Dispatcher {
         let state = self.inner.state.lock().await;
         let (position, waiting) = state.position(ticket_id)?;
         let ticket = state.waiting(ticket_id)?;
-        let slots: u32 = state
-            .agents()
-            .filter(|a| a.agent.available_for(ticket.entrance, &ticket.skill))
-            .map(|a| a.agent.profile.capacity)
-            .sum();
+        let slots = serving_slots(state.agents(), ticket.entrance, &ticket.skill);
         let (entrance, skill) = (ticket.entrance, ticket.skill.clone());
         drop(state);
         let now = self.inner.clock.now();
@@ -111,6 +110,18 @@ impl Dispatcher {
             waiting,
             estimated_wait: estimate_wait(position, handling, slots),
         })
+    }
+
+    /// The time on routing's clock (what a queue status sent now is dated).
+    pub fn now(&self) -> SystemTime {
+        self.inner.clock.now()
+    }
+
+    /// Checks that tickets can be queued for `skill` (see [`check_skill`]); `field`
+    /// names it in the error.
+    pub async fn check_skill(&self, field: &str, skill: &str) -> Result<(), DomainError> {
+        let state = self.inner.state.lock().await;
+        check_skill(field, skill, &self.inner.settings.skills, state.agents())
     }
 
     /// The customer's open ticket at `entrance`, from memory (no database read); a

@@ -92,13 +92,15 @@ fn each_close_reason_lands_the_session_where_the_customer_expects() {
 }
 
 #[test]
-fn a_watched_queue_does_not_idle_out_but_a_with_agent_session_waits_for_agent_service() {
+fn only_a_session_with_the_robot_idles_out_waiting_in_a_queue_is_not_idleness() {
     let mut s = queued();
     let later = SystemTime::UNIX_EPOCH + Duration::from_secs(601);
-    assert!(s.is_idle(later));
-    s.watchers.fetch_add(1, Ordering::Relaxed);
-    assert!(!s.is_idle(later));
-    s.watchers.fetch_sub(1, Ordering::Relaxed);
+    assert!(
+        !s.is_idle(later),
+        "a customer waiting in a queue is not idle"
+    );
     apply(&mut s, "t-1", &event(2, joined()));
-    assert!(!s.is_idle(later));
+    assert!(!s.is_idle(later), "agent-service's idle rule decides");
+    s.back_to_bot();
+    assert!(s.is_idle(later));
 }

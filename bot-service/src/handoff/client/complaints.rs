@@ -10,7 +10,7 @@ use tonic::transport::Channel;
 
 use super::AgentServiceClient;
 use crate::{
-    complaints::{Category, Complainable, ComplaintDesk, Filed, Filing},
+    complaints::{Category, Complainable, ComplaintDesk, Filed, Filing, Standing},
     handoff::{AgentCard, HandoffError, wire::entrance_to_pb},
     vocabulary::Entrance,
 };
@@ -99,6 +99,12 @@ impl ComplaintDesk for AgentServiceClient {
             acknowledge_by: when(complaint.acknowledge_by.as_ref()),
             decide_by: when(complaint.decide_by.as_ref()),
             agent: card(complaint.agent),
+            standing: match pb::ComplaintStatus::try_from(complaint.status) {
+                Ok(pb::ComplaintStatus::Resolved) => Standing::Upheld(complaint.outcome),
+                Ok(pb::ComplaintStatus::Rejected) => Standing::NotUpheld(complaint.outcome),
+                Ok(pb::ComplaintStatus::Withdrawn) => Standing::Withdrawn,
+                _ => Standing::Open,
+            },
             highlighted_message_ids: complaint.highlighted_message_ids,
             created: response.created,
         })

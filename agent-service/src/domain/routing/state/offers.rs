@@ -4,7 +4,7 @@
 use std::{collections::HashSet, time::SystemTime};
 
 use super::{
-    super::plan::{AgentLoad, best_agent, eligible},
+    super::plan::{AgentLoad, best_agent, eligible, overflowing},
     FINISHED_OFFERS_KEPT, Lapsed, MISSES_BEFORE_AWAY, Offer, OfferProblem, Routing,
 };
 use crate::domain::{Entrance, Presence};
@@ -164,7 +164,7 @@ impl Routing {
     pub fn plan(&mut self, now: SystemTime, mut new_id: impl FnMut() -> String) -> Vec<Offer> {
         let mut made = Vec::new();
         let mut free = self.agents.values().filter(|a| a.has_room()).count();
-        let mut exhausted: HashSet<(Entrance, String)> = HashSet::new();
+        let mut exhausted: HashSet<(Entrance, String, bool)> = HashSet::new();
         let mut picks = Vec::new();
         for waiting in self.queue.values() {
             if free == 0 {
@@ -177,7 +177,8 @@ impl Routing {
             {
                 continue;
             }
-            let queue = (waiting.entrance, waiting.skill.clone());
+            let overflowing = overflowing(waiting, now, self.overflow_after);
+            let queue = (waiting.entrance, waiting.skill.clone(), overflowing);
             if waiting.target.is_none() && exhausted.contains(&queue) {
                 continue;
             }
@@ -186,7 +187,7 @@ impl Routing {
                 .agents
                 .values()
                 .filter(|a| !taken.contains(a.agent.profile.agent_id.as_str()))
-                .filter(|a| eligible(a, waiting))
+                .filter(|a| eligible(a, waiting, overflowing))
                 .collect();
             if candidates.is_empty() {
                 if waiting.target.is_none() {

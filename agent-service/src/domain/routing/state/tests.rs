@@ -285,7 +285,7 @@ fn random_operations_never_break_the_rules() {
 
             for o in &offers {
                 assert!(
-                    eligible(&before[&o.agent_id], &queued[&o.ticket_id]),
+                    eligible(&before[&o.agent_id], &queued[&o.ticket_id], false),
                     "seed {seed} step {step}: {o:?} broke the rules"
                 );
             }
