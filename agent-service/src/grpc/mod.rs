@@ -5,12 +5,14 @@ mod complaints;
 mod convert;
 mod desk;
 mod events;
+mod feedback;
 mod status;
 mod supervisor;
 mod tickets;
 
 pub use complaints::ComplaintApi;
 pub use desk::DeskApi;
+pub use feedback::FeedbackApi;
 pub use supervisor::SupervisorApi;
 pub use tickets::TicketApi;
 
@@ -22,6 +24,7 @@ use crate::{
     domain::{
         chat::Conversation,
         complaints::Complaints,
+        feedback::RobotFeedback,
         flags::Flags,
         hub::Hub,
         intake::Intake,
@@ -53,6 +56,8 @@ pub struct Services {
     pub flags: Flags,
     /// Complaint intake and review.
     pub complaints: Complaints,
+    /// The robot's feedback figures.
+    pub feedback: RobotFeedback,
 }
 
 impl Services {
@@ -86,6 +91,7 @@ impl Services {
             streams: Streams::new(store.clone(), dispatcher.clone(), shutdown),
             flags,
             complaints: Complaints::new(store.clone(), clock.clone()),
+            feedback: RobotFeedback::new(store.clone(), clock.clone()),
             supervision: Supervision::new(store, clock, dispatcher.clone()),
             dispatcher,
         }
