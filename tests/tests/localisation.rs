@@ -49,7 +49,7 @@ async fn close_notice(chat: &mut Chat) -> String {
 #[tokio::test]
 async fn close_notices_are_the_robots_own_in_one_language_without_the_agents_note() {
     let app = TestApp::spawn().await;
-    let mut desk = Desk::open(&app, "a-1024").await;
+    let mut desk = Desk::open(&app, "a-1025").await;
     let mut chat = Chat::named(&app, "shopper-zh").await;
     let ticket = hand_over(&mut chat, &mut desk).await;
     let note = "done, customer was difficult";
@@ -66,7 +66,6 @@ async fn close_notices_are_the_robots_own_in_one_language_without_the_agents_not
     english.request_agent().await.expect("queued");
     let taken = desk.take().await;
     english.until_state(pb::SessionState::WithAgent).await;
-    english.say("hello, are you there?").await;
     let back = agent_pb::Resolution::ReturnToBot;
     close_with_note(&desk, taken.ticket_id, back, "内部备注：已退款").await;
     let notice = close_notice(&mut english).await;
