@@ -93,7 +93,8 @@ pub fn patch_from_pb(
                 !a.entrances.is_empty(),
                 a.capacity != 0,
             ])
-            .filter_map(|(f, filled)| filled.then(|| (*f).to_owned()))
+            .filter(|(_, filled)| *filled)
+            .map(|(f, _)| (*f).to_owned())
             .collect(),
     };
     let mut patch = ProfilePatch::default();

@@ -64,7 +64,7 @@ pub fn report(
         return None;
     }
     let mut sorted: Vec<&MyComplaint> = complaints.iter().collect();
-    sorted.sort_by(|a, b| b.filed_at.cmp(&a.filed_at));
+    sorted.sort_by_key(|c| std::cmp::Reverse(c.filed_at));
     let shown = &sorted[..sorted.len().min(MAX_LISTED)];
     let mut lines = vec![match language {
         Language::Zh => format!("你共有 {} 条投诉，最近的情况如下：", complaints.len()),

@@ -223,9 +223,9 @@ pub(super) fn closed_error(session: &Session) -> BotError {
 /// "2 hours" (never "1 minutes" for 20 s).
 fn spoken_duration(d: std::time::Duration) -> String {
     let secs = d.as_secs();
-    let (n, unit) = if secs == 0 || secs % 60 != 0 {
+    let (n, unit) = if secs == 0 || !secs.is_multiple_of(60) {
         (secs, "second")
-    } else if secs % 3600 != 0 {
+    } else if !secs.is_multiple_of(3600) {
         (secs / 60, "minute")
     } else {
         (secs / 3600, "hour")

@@ -82,7 +82,7 @@ impl FeedbackLog for AgentServiceClient {
         };
         let response = self
             .idempotent("unanswered questions", || {
-                let request = self.request(message.clone());
+                let request = self.request(message);
                 let mut client = self.feedback();
                 async move { client.list_unanswered_questions(request).await }
             })
