@@ -14,6 +14,7 @@ const PROTOS: &[&str] = &[
     "honeydesk/agent/v1/desk.proto",
     "honeydesk/agent/v1/supervisor.proto",
     "honeydesk/agent/v1/complaints.proto",
+    "honeydesk/agent/v1/feedback.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -191,7 +191,8 @@ impl StoreSettings {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RosterSettings {
-    /// A TOML file of `[[agent]]` profiles to create or update at start-up.
+    /// A TOML file of `[[agent]]` profiles created at start-up when missing (agents
+    /// already stored keep their profile).
     pub seed_file: Option<PathBuf>,
 }
 
@@ -210,7 +211,7 @@ pub struct AgentArgs {
     /// One of several replicas sharing the PostgreSQL database.
     #[arg(long, env = "HONEYDESK_STORE_REPLICAS")]
     pub replicas: Option<bool>,
-    /// A TOML file of agents to create or update at start-up.
+    /// A TOML file of agents created at start-up when missing (known ones are kept).
     #[arg(long, env = "HONEYDESK_SEED_AGENTS")]
     pub seed_agents: Option<PathBuf>,
     /// Seconds an agent has to accept an offer.
@@ -321,10 +322,14 @@ impl AgentSettings {
     }
 }
 
-/// The demo roster shipped with the repository.
+/// The demo roster shipped with the repository. A binary run away from its build
+/// directory does not find this file and seeds [`DEMO_AGENTS`], compiled in, instead.
 pub fn demo_agents_file() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/agents.toml"))
 }
+
+/// The demo roster's text, compiled into the binary.
+pub const DEMO_AGENTS: &str = include_str!("../demo/agents.toml");
 
 #[cfg(test)]
 mod tests {

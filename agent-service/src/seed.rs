@@ -1,4 +1,6 @@
-//! Loading a roster file (`[[agent]]` tables) at start-up, e.g. the demo agents.
+//! Loading a roster file (`[[agent]]` tables) at start-up, e.g. the demo agents: agents
+//! it lists that the store does not know are created; known ones are left as they are
+//! (supervisors may have changed them with `UpsertAgent`).
 
 use std::path::Path;
 
@@ -31,20 +33,28 @@ struct RosterFile {
     agent: Vec<AgentProfile>,
 }
 
-/// Creates or updates every agent in `file`; returns how many.
+/// Creates every agent in `file` the store does not know yet; returns how many it
+/// created (agents already known keep their stored profile).
 pub async fn apply(roster: &Roster, file: &Path) -> Result<usize, SeedError> {
-    let parsed: RosterFile = server_kit::config::load_file(Some(file))?;
-    let count = parsed.agent.len();
+    let parsed: RosterFile = if file == crate::config::demo_agents_file() && !file.exists() {
+        server_kit::config::parse(crate::config::DEMO_AGENTS, &file.display().to_string())?
+    } else {
+        server_kit::config::load_file(Some(file))?
+    };
+    let mut created = 0;
     for profile in parsed.agent {
         let agent = profile.agent_id.clone();
-        roster
-            .upsert(profile)
+        if roster
+            .create_if_missing(profile)
             .await
             .map_err(|source| SeedError::Agent {
                 file: file.display().to_string(),
                 agent,
                 source,
-            })?;
+            })?
+        {
+            created += 1;
+        }
     }
-    Ok(count)
+    Ok(created)
 }

@@ -8,6 +8,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use honeydesk_proto::agent::v1::{
     agent_desk_service_server::AgentDeskServiceServer,
     complaint_service_server::ComplaintServiceServer,
+    robot_feedback_service_server::RobotFeedbackServiceServer,
     supervisor_service_server::SupervisorServiceServer, ticket_service_server::TicketServiceServer,
 };
 use server_kit::{
@@ -23,7 +24,7 @@ use tonic::service::interceptor::InterceptedService;
 use crate::{
     config::{AgentSettings, DEFAULT_PORT},
     domain::routing::{Dispatcher, sweeper},
-    grpc::{ComplaintApi, DeskApi, Services, SupervisorApi, TicketApi},
+    grpc::{ComplaintApi, DeskApi, FeedbackApi, Services, SupervisorApi, TicketApi},
     metrics::AgentMetrics,
     observe,
     seed::{self, SeedError},
@@ -121,8 +122,8 @@ impl Application {
             .clone()
             .with_settings(settings.complaints.settings());
         if let Some(file) = &settings.roster.seed_file {
-            let count = seed::apply(&services.roster, file).await?;
-            tracing::info!(count, file = %file.display(), "roster loaded");
+            let created = seed::apply(&services.roster, file).await?;
+            tracing::info!(created, file = %file.display(), "roster seeded (missing agents created)");
         }
         let dispatcher = services.dispatcher.clone();
         if settings.store.replicas {
@@ -156,6 +157,10 @@ impl Application {
         ))
         .add_service(InterceptedService::new(
             ComplaintServiceServer::new(ComplaintApi::new(services.clone())),
+            interceptor(verifier.clone()),
+        ))
+        .add_service(InterceptedService::new(
+            RobotFeedbackServiceServer::new(FeedbackApi::new(services.clone())),
             interceptor(verifier.clone()),
         ))
         .add_service(InterceptedService::new(

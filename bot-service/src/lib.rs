@@ -13,6 +13,7 @@ pub mod handoff;
 pub mod link;
 pub mod metrics;
 pub mod observe;
+pub mod privacy;
 pub mod recognition;
 pub mod sandbox;
 pub mod session;

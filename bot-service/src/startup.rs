@@ -103,6 +103,7 @@ impl Application {
                 desk.clone(),
             )?
             .with_complaints(desk.clone())
+            .with_feedback(desk.clone())
             .with_metrics(metrics.clone())
             .with_actions(action_backends(
                 &settings.actions,

@@ -189,15 +189,21 @@ impl GrpcServer {
         routes.add_service(v1);
         routes.add_service(v1alpha);
 
-        let addr = listener.local_addr().ok();
+        // `addr=127.0.0.1:50051 server=honeydesk.bot.v1`: which service a line is about,
+        // even with two in one process (the dev launcher).
+        let addr = listener
+            .local_addr()
+            .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
+        let server = server_label(&service_names);
         let drain = {
             let shutdown = shutdown.clone();
+            let (drain_addr, drain_server) = (addr.clone(), server.clone());
             async move {
                 tokio::select! {
                     _ = stop => {}
                     _ = shutdown.draining() => {}
                 }
-                tracing::info!(?addr, "shutdown signalled: draining");
+                tracing::info!(addr = %drain_addr, server = %drain_server, "shutdown signalled: draining");
                 for name in [""].iter().chain(service_names.iter()) {
                     health
                         .set_service_status(name, ServingStatus::NotServing)
@@ -214,7 +220,7 @@ impl GrpcServer {
             .layer(shutdown.gate(max_in_flight))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(net::incoming(listener, sockets), drain);
-        tracing::info!(?addr, "serving");
+        tracing::info!(addr = %addr, server = %server, "serving");
         // The transport waits for open connections to finish; bound that wait too.
         let limit = async {
             shutdown.draining().await;
@@ -224,7 +230,7 @@ impl GrpcServer {
             result = serve => result?,
             _ = limit => tracing::warn!("connections still open after the drain limit; closing them"),
         }
-        tracing::info!(?addr, "stopped");
+        tracing::info!(addr = %addr, server = %server, "stopped");
         Ok(())
     }
 }
@@ -361,5 +367,35 @@ pub async fn stop_signal() {
     tokio::select! {
         _ = ctrl_c => tracing::info!("SIGINT received"),
         _ = term => tracing::info!("SIGTERM received"),
+    }
+}
+
+/// The proto packages of the application services (`honeydesk.bot.v1`), which name the
+/// service in log lines.
+fn server_label(service_names: &[&'static str]) -> String {
+    let mut packages: Vec<&str> = service_names
+        .iter()
+        .map(|n| n.rsplit_once('.').map_or(*n, |(package, _)| package))
+        .collect();
+    packages.dedup();
+    if packages.is_empty() {
+        "grpc".to_owned()
+    } else {
+        packages.join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_label;
+
+    #[test]
+    fn log_lines_name_the_server_by_its_packages() {
+        let bot = [
+            "honeydesk.bot.v1.ConversationService",
+            "honeydesk.bot.v1.IntentService",
+        ];
+        assert_eq!(server_label(&bot), "honeydesk.bot.v1");
+        assert_eq!(server_label(&[]), "grpc");
     }
 }

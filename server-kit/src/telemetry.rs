@@ -145,8 +145,10 @@ pub fn init_with(format: LogFormat, identity: Identity, traces: TraceSettings) -
     let installed = match format {
         LogFormat::Text => registry
             .with(
+                // The target (`bot_service::engine`, `agent_service::domain::routing`)
+                // says which service wrote a line when both run in one process.
                 fmt::layer()
-                    .with_target(false)
+                    .with_target(true)
                     .with_ansi(std::io::stderr().is_terminal())
                     .with_writer(writer),
             )

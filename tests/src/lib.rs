@@ -6,6 +6,7 @@
 pub mod bot_side;
 pub mod chat;
 pub mod desk;
+pub mod launch;
 pub mod sandbox;
 pub mod scrape;
 pub mod stack;

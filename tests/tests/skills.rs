@@ -59,7 +59,10 @@ async fn create_ticket_refuses_an_unknown_skill_naming_the_known_ones() {
     app.supervisor()
         .await
         .upsert_agent(authed(
-            pb::UpsertAgentRequest { agent: Some(agent) },
+            pb::UpsertAgentRequest {
+                agent: Some(agent),
+                update_mask: None,
+            },
             &app.token("supervisor-1", Role::Supervisor),
         ))
         .await

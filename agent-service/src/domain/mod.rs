@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod error;
 pub mod event;
 pub mod evidence;
+pub mod feedback;
 pub mod flags;
 pub mod hub;
 pub mod intake;

@@ -1,5 +1,6 @@
-//! Supervisors' figures: per queue, what waits now and how the last window went; per
-//! agent, their load now and how many of their messages were flagged abusive.
+//! Supervisors' figures: per queue, what waits now and how the last window went (with
+//! the customers' satisfaction ratings given in it); per agent, their load now, how
+//! many of their messages were flagged abusive, and their satisfaction ratings.
 
 use std::{
     collections::HashMap,
@@ -39,6 +40,30 @@ pub struct QueueFigures {
     pub average_handling: Duration,
     /// Conversations closed in the window.
     pub handled: u32,
+    /// Satisfaction ratings of the queue's conversations given in the window.
+    pub satisfaction: Satisfaction,
+}
+
+/// Customers' 1-5 satisfaction ratings, summed so any grouping averages exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Satisfaction {
+    /// Ratings given.
+    pub ratings: u64,
+    /// Their scores added up.
+    pub sum: u64,
+}
+
+impl Satisfaction {
+    /// Adds ratings.
+    fn add(&mut self, ratings: u64, sum: u64) {
+        self.ratings += ratings;
+        self.sum += sum;
+    }
+
+    /// The mean score; `None` without ratings.
+    pub fn average(&self) -> Option<f64> {
+        (self.ratings > 0).then(|| self.sum as f64 / self.ratings as f64)
+    }
 }
 
 /// Figures for one agent.
@@ -50,6 +75,8 @@ pub struct AgentFigures {
     pub active_chats: u32,
     /// Their stored messages flagged for abusive language, ever.
     pub flagged_messages: u64,
+    /// Their satisfaction ratings, ever.
+    pub satisfaction: Satisfaction,
 }
 
 /// Most stored flags one `watch_flags` call replays.
@@ -106,6 +133,13 @@ impl Supervision {
                 s.handling.1 += since(closed, assigned);
             }
         }
+        let mut rated: HashMap<(Entrance, String), Satisfaction> = HashMap::new();
+        for r in self.store.rating_totals(from).await? {
+            rated
+                .entry((r.entrance, r.skill))
+                .or_default()
+                .add(r.count, r.sum);
+        }
         Ok(self
             .dispatcher
             .snapshot()
@@ -115,7 +149,9 @@ impl Supervision {
                 let s = sums
                     .remove(&(q.entrance, q.skill.clone()))
                     .unwrap_or_default();
+                let key = (q.entrance, q.skill.clone());
                 QueueFigures {
+                    satisfaction: rated.remove(&key).unwrap_or_default(),
                     longest_wait: q.oldest_since.map_or(Duration::ZERO, |o| since(now, o)),
                     average_wait: mean(s.waits),
                     average_handling: mean(s.handling),
@@ -154,6 +190,10 @@ impl Supervision {
     pub async fn agent_figures(&self) -> Result<Vec<AgentFigures>, DomainError> {
         let loads = self.dispatcher.loads().await;
         let flags = self.store.flag_counts().await?;
+        let mut rated: HashMap<String, Satisfaction> = HashMap::new();
+        for r in self.store.rating_totals(SystemTime::UNIX_EPOCH).await? {
+            rated.entry(r.agent_id).or_default().add(r.count, r.sum);
+        }
         let mut figures: Vec<AgentFigures> = self
             .store
             .agents()
@@ -167,6 +207,7 @@ impl Supervision {
                         .find(|l| l.agent.profile.agent_id == *id)
                         .map_or(0, |l| l.active_chats()),
                     flagged_messages: flags.get(id).copied().unwrap_or(0),
+                    satisfaction: rated.get(id).copied().unwrap_or_default(),
                     agent,
                 }
             })

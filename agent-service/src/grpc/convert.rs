@@ -4,8 +4,8 @@ use honeydesk_proto::agent::v1 as pb;
 use server_kit::time::{from_timestamp, to_duration, to_timestamp};
 
 use crate::domain::{
-    Agent, AgentCard, AgentProfile, CloseReason, DomainError, Entrance, Escalation, Presence,
-    Sender, Ticket, TicketStatus, TranscriptLine, intake::QueueStatus,
+    Agent, AgentCard, CloseReason, DomainError, Entrance, Escalation, Presence, Sender, Ticket,
+    TicketStatus, TranscriptLine, intake::QueueStatus, roster::ProfilePatch,
 };
 
 pub fn entrance_to_pb(e: Entrance) -> pb::Entrance {
@@ -63,27 +63,67 @@ pub fn agent_to_pb(a: &Agent) -> pb::Agent {
         active_chats: 0,
         presence_since: Some(to_timestamp(a.presence_since)),
         flagged_messages: 0,
+        csat_average: 0.0,
+        csat_ratings: 0,
     }
 }
 
-pub fn profile_from_pb(a: pb::Agent) -> Result<AgentProfile, DomainError> {
-    let entrances = a
-        .entrances
-        .iter()
-        .map(|e| entrance_from_pb(*e, "agent.entrances"))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(AgentProfile {
-        agent_id: a.agent_id,
-        work_number: a.work_number,
-        display_name: a.display_name,
-        skills: a.skills,
-        entrances,
-        capacity: if a.capacity == 0 {
-            crate::domain::agent::DEFAULT_CAPACITY
-        } else {
-            a.capacity
-        },
-    })
+/// The profile fields of an UpsertAgent request: those `mask` names, or with no mask
+/// the ones the request fills in. INVALID_ARGUMENT naming the field for an unknown
+/// path or entrance.
+pub fn patch_from_pb(
+    a: pb::Agent,
+    mask: Option<prost_types::FieldMask>,
+) -> Result<ProfilePatch, DomainError> {
+    const FIELDS: [&str; 5] = [
+        "work_number",
+        "display_name",
+        "skills",
+        "entrances",
+        "capacity",
+    ];
+    let named: Vec<String> = match mask.filter(|m| !m.paths.is_empty()) {
+        Some(m) => m.paths,
+        None => FIELDS
+            .iter()
+            .zip([
+                !a.work_number.is_empty(),
+                !a.display_name.is_empty(),
+                !a.skills.is_empty(),
+                !a.entrances.is_empty(),
+                a.capacity != 0,
+            ])
+            .filter(|(_, filled)| *filled)
+            .map(|(f, _)| (*f).to_owned())
+            .collect(),
+    };
+    let mut patch = ProfilePatch::default();
+    for path in named {
+        match path.strip_prefix("agent.").unwrap_or(&path) {
+            "work_number" => patch.work_number = Some(a.work_number.clone()),
+            "display_name" => patch.display_name = Some(a.display_name.clone()),
+            "skills" => patch.skills = Some(a.skills.clone()),
+            "entrances" => {
+                let entrances = a
+                    .entrances
+                    .iter()
+                    .map(|e| entrance_from_pb(*e, "agent.entrances"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                patch.entrances = Some(entrances);
+            }
+            "capacity" => patch.capacity = Some(a.capacity),
+            other => {
+                return Err(DomainError::invalid(
+                    "update_mask",
+                    format!(
+                        "names '{other}'; the fields that can change are {}",
+                        FIELDS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(patch)
 }
 
 /// The wire form of who wrote a line.

@@ -5,12 +5,14 @@ mod complaints;
 mod convert;
 mod desk;
 mod events;
+mod feedback;
 mod status;
 mod supervisor;
 mod tickets;
 
 pub use complaints::ComplaintApi;
 pub use desk::DeskApi;
+pub use feedback::FeedbackApi;
 pub use supervisor::SupervisorApi;
 pub use tickets::TicketApi;
 
@@ -22,6 +24,7 @@ use crate::{
     domain::{
         chat::Conversation,
         complaints::Complaints,
+        feedback::RobotFeedback,
         flags::Flags,
         hub::Hub,
         intake::Intake,
@@ -55,6 +58,8 @@ pub struct Services {
     pub complaints: Complaints,
     /// The server's shutdown: open streams end with UNAVAILABLE when it drains.
     pub shutdown: Shutdown,
+    /// The robot's feedback figures.
+    pub feedback: RobotFeedback,
 }
 
 impl Services {
@@ -89,6 +94,7 @@ impl Services {
             shutdown,
             flags,
             complaints: Complaints::new(store.clone(), clock.clone()),
+            feedback: RobotFeedback::new(store.clone(), clock.clone()),
             supervision: Supervision::new(store, clock, dispatcher.clone()),
             dispatcher,
         }

@@ -10,7 +10,7 @@ use server_kit::time::{from_duration, to_duration};
 
 use super::{
     Services,
-    convert::{agent_to_pb, entrance_to_pb, profile_from_pb},
+    convert::{agent_to_pb, entrance_to_pb, patch_from_pb},
     events::flag_to_pb,
 };
 use crate::domain::{DomainError, stats::DEFAULT_WINDOW};
@@ -59,6 +59,8 @@ impl SupervisorService for SupervisorApi {
                     average_wait: Some(to_duration(q.average_wait)),
                     average_handling: Some(to_duration(q.average_handling)),
                     handled: q.handled,
+                    csat_average: q.satisfaction.average().unwrap_or(0.0),
+                    csat_ratings: q.satisfaction.ratings.try_into().unwrap_or(u32::MAX),
                 })
                 .collect(),
         }))
@@ -78,6 +80,8 @@ impl SupervisorService for SupervisorApi {
             .map(|f| pb::Agent {
                 active_chats: f.active_chats,
                 flagged_messages: f.flagged_messages,
+                csat_average: f.satisfaction.average().unwrap_or(0.0),
+                csat_ratings: f.satisfaction.ratings.try_into().unwrap_or(u32::MAX),
                 ..agent_to_pb(&f.agent)
             })
             .collect();
@@ -89,11 +93,13 @@ impl SupervisorService for SupervisorApi {
         request: Request<pb::UpsertAgentRequest>,
     ) -> Result<Response<pb::UpsertAgentResponse>, Status> {
         supervisor(&request, "add or change agents")?;
-        let agent = request
-            .into_inner()
+        let r = request.into_inner();
+        let agent = r
             .agent
             .ok_or_else(|| DomainError::invalid("agent", "is required"))?;
-        let saved = self.services.roster.upsert(profile_from_pb(agent)?).await?;
+        let agent_id = agent.agent_id.clone();
+        let patch = patch_from_pb(agent, r.update_mask)?;
+        let saved = self.services.roster.patch(&agent_id, patch).await?;
         self.services.dispatcher.refresh_agent(&saved).await;
         Ok(Response::new(pb::UpsertAgentResponse {
             agent: Some(agent_to_pb(&saved)),

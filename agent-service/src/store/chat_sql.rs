@@ -9,8 +9,8 @@ use server_kit::time::{from_unix_millis, unix_millis};
 use sqlx::Row;
 
 use super::{
-    Appended, ChatStore, Moved, OpenTicket, Rating, SqlStore, StoreError, TicketStore, TicketTimes,
-    Transition,
+    Appended, ChatStore, Moved, OpenTicket, Rating, RatingTotal, SqlStore, StoreError, TicketStore,
+    TicketTimes, Transition,
     sql::corrupt,
     ticket_sql::{
         EVENT_COLUMNS, TICKET_SELECT, event_from_row, insert_event, parse, sequence,
@@ -296,6 +296,10 @@ impl ChatStore for SqlStore {
         .as_ref()
         .map(rating_from_row)
         .transpose()
+    }
+
+    async fn rating_totals(&self, since: SystemTime) -> Result<Vec<RatingTotal>, StoreError> {
+        super::counts_sql::rating_totals(self.pool(), since).await
     }
 
     async fn ticket_times(&self, since: SystemTime) -> Result<Vec<TicketTimes>, StoreError> {

@@ -1,12 +1,13 @@
-//! Figures over the complaints table for metrics: how many per status, and how many open
-//! ones are past a deadline (the same rule as the `overdue` list filter).
+//! Figures over the store for metrics and supervisors: complaints per status and how many
+//! open ones are past a deadline (the same rule as the `overdue` list filter), and
+//! satisfaction ratings totalled per agent and queue.
 
 use std::{str::FromStr, time::SystemTime};
 
 use server_kit::time::unix_millis;
 use sqlx::{AnyPool, Row};
 
-use super::{ComplaintCounts, StoreError, sql::corrupt};
+use super::{ComplaintCounts, RatingTotal, StoreError, sql::corrupt, ticket_sql::parse};
 use crate::domain::complaint::ComplaintStatus;
 
 /// Complaints per status and the overdue open ones at `now`.
@@ -34,4 +35,35 @@ pub(super) async fn complaint_counts(
         counts.overdue += overdue.max(0) as u64;
     }
     Ok(counts)
+}
+
+/// Ratings given at or after `since`, per agent and the rated ticket's queue.
+pub(super) async fn rating_totals(
+    pool: &AnyPool,
+    since: SystemTime,
+) -> Result<Vec<RatingTotal>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT r.agent_id, t.entrance, t.skill, COUNT(*) AS n, SUM(r.score) AS total
+         FROM ticket_ratings r JOIN tickets t ON t.ticket_id = r.ticket_id
+         WHERE r.rated_at >= $1
+         GROUP BY r.agent_id, t.entrance, t.skill
+         ORDER BY r.agent_id, t.entrance, t.skill",
+    )
+    .bind(unix_millis(since))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let count: i64 = row.try_get("n")?;
+            let sum: i64 = row.try_get("total")?;
+            let whole = |n: i64| u64::try_from(n).map_err(|e| corrupt("ticket_ratings", e));
+            Ok(RatingTotal {
+                agent_id: row.try_get("agent_id")?,
+                entrance: parse("tickets", &row.try_get::<String, _>("entrance")?)?,
+                skill: row.try_get("skill")?,
+                count: whole(count)?,
+                sum: whole(sum)?,
+            })
+        })
+        .collect()
 }

@@ -19,8 +19,9 @@ use tracing::{Instrument, Span};
 
 use super::{
     Appended, ChatStore, ComplaintCounts, ComplaintFilter, ComplaintStore, CreateOutcome,
-    FileOutcome, Moved, NewComplaint, OpenTicket, QueuePosition, Rating, Store, StoreError,
-    TicketStore, TicketTimes, Transition,
+    FeedbackStore, FileOutcome, Moved, NewComplaint, OpenTicket, QueuePosition, Rating,
+    RatingTotal, ReplyRatingCount, Store, StoreError, TicketStore, TicketTimes, Transition,
+    UnansweredCount,
 };
 use crate::{
     domain::{
@@ -232,6 +233,10 @@ impl ChatStore for Instrumented {
         self.run("ticket_times", self.inner.ticket_times(since))
             .await
     }
+    async fn rating_totals(&self, since: SystemTime) -> Result<Vec<RatingTotal>, StoreError> {
+        self.run("rating_totals", self.inner.rating_totals(since))
+            .await
+    }
     async fn flag_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
         self.run("flag_counts", self.inner.flag_counts()).await
     }
@@ -242,6 +247,39 @@ impl ChatStore for Instrumented {
     ) -> Result<Vec<TicketEvent>, StoreError> {
         self.run("flagged_since", self.inner.flagged_since(since, limit))
             .await
+    }
+}
+
+#[async_trait]
+impl FeedbackStore for Instrumented {
+    async fn record_unanswered(
+        &self,
+        entrance: Entrance,
+        text: &str,
+        at: SystemTime,
+    ) -> Result<(), StoreError> {
+        let work = self.inner.record_unanswered(entrance, text, at);
+        self.run("record_unanswered", work).await
+    }
+    async fn top_unanswered(
+        &self,
+        entrance: Option<Entrance>,
+        limit: u32,
+    ) -> Result<Vec<UnansweredCount>, StoreError> {
+        let work = self.inner.top_unanswered(entrance, limit);
+        self.run("top_unanswered", work).await
+    }
+    async fn add_reply_rating(
+        &self,
+        intent: &str,
+        helpful: i64,
+        not_helpful: i64,
+    ) -> Result<(), StoreError> {
+        let work = self.inner.add_reply_rating(intent, helpful, not_helpful);
+        self.run("add_reply_rating", work).await
+    }
+    async fn reply_ratings(&self) -> Result<Vec<ReplyRatingCount>, StoreError> {
+        self.run("reply_ratings", self.inner.reply_ratings()).await
     }
 }
 

@@ -9,6 +9,7 @@ mod complaints;
 mod counts_sql;
 mod event_sql;
 pub mod feed;
+mod feedback;
 pub mod instrumented;
 mod intake_sql;
 mod rows;
@@ -21,6 +22,7 @@ use std::{collections::HashMap, time::SystemTime};
 use async_trait::async_trait;
 
 pub use complaints::{ComplaintCounts, ComplaintFilter, ComplaintStore, FileOutcome, NewComplaint};
+pub use feedback::{FeedbackStore, ReplyRatingCount, UnansweredCount};
 pub use instrumented::{Instrumented, Outage};
 pub use sql::{Dialect, SqlStore};
 
@@ -58,9 +60,12 @@ pub enum StoreError {
 }
 
 /// Everything agent-service keeps: agents here, tickets in [`TicketStore`], the live
-/// conversation in [`ChatStore`], complaints in [`ComplaintStore`].
+/// conversation in [`ChatStore`], complaints in [`ComplaintStore`], the robot's feedback
+/// figures in [`FeedbackStore`].
 #[async_trait]
-pub trait Store: TicketStore + ChatStore + ComplaintStore + Send + Sync + 'static {
+pub trait Store:
+    TicketStore + ChatStore + ComplaintStore + FeedbackStore + Send + Sync + 'static
+{
     /// A cheap round trip that succeeds only while the database answers (health).
     async fn ping(&self) -> Result<(), StoreError>;
     /// Creates the agent or replaces their profile (presence is kept).
@@ -211,6 +216,22 @@ pub struct Rating {
     pub rated_at: SystemTime,
 }
 
+/// Satisfaction ratings given to one agent in one queue: how many, and their sum (so
+/// averages over any grouping stay exact).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RatingTotal {
+    /// The agent rated.
+    pub agent_id: String,
+    /// The rated ticket's entrance.
+    pub entrance: Entrance,
+    /// The rated ticket's skill.
+    pub skill: String,
+    /// Ratings given.
+    pub count: u64,
+    /// Their scores added up.
+    pub sum: u64,
+}
+
 /// The instants of a recently assigned or closed ticket, for figures and estimates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketTimes {
@@ -271,6 +292,8 @@ pub trait ChatStore: Send + Sync + 'static {
     async fn rate_ticket(&self, rating: &Rating) -> Result<Rating, StoreError>;
     /// The ticket's rating.
     async fn rating(&self, ticket_id: &str) -> Result<Option<Rating>, StoreError>;
+    /// Ratings given at or after `since`, totalled per agent and queue.
+    async fn rating_totals(&self, since: SystemTime) -> Result<Vec<RatingTotal>, StoreError>;
     /// Tickets assigned or closed (after an assignment) since `since`.
     async fn ticket_times(&self, since: SystemTime) -> Result<Vec<TicketTimes>, StoreError>;
     /// How many stored agent messages were flagged abusive, per agent (agents with none

@@ -118,4 +118,6 @@ store_suite!(
 
 mod chat;
 mod complaints;
+mod feedback;
+mod ratings;
 mod tickets;

@@ -21,8 +21,35 @@ pub use problem::{Issue, Problem, Scope};
 pub use task::{City, SlotSpec, SlotType, TaskSpec};
 
 /// The catalogue that ships with bot-service, for tools and tests that need a real one.
+/// A binary run away from its build directory does not find this file and uses
+/// [`SHIPPED_CATALOGUE`], compiled in, instead.
 pub const DEFAULT_CATALOGUE_PATH: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/catalogue/default.toml");
+
+/// The shipped catalogue's text, compiled into the binary.
+pub const SHIPPED_CATALOGUE: &str = include_str!("../../catalogue/default.toml");
+
+/// The bytes of the catalogue at `path`; the compiled-in copy when `path` is the shipped
+/// catalogue's build-directory path and that file is not there (a copied binary).
+pub fn read_catalogue(path: &Path) -> Result<std::borrow::Cow<'static, [u8]>, CatalogueError> {
+    read_or_shipped(path, Path::new(DEFAULT_CATALOGUE_PATH))
+}
+
+fn read_or_shipped(
+    path: &Path,
+    shipped: &Path,
+) -> Result<std::borrow::Cow<'static, [u8]>, CatalogueError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(bytes.into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && path == shipped => {
+            Ok(SHIPPED_CATALOGUE.as_bytes().into())
+        }
+        Err(source) => Err(CatalogueError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
 
 /// Why a catalogue could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +110,11 @@ impl Catalogue {
     /// Reads and validates a catalogue file.
     pub fn load(path: impl AsRef<Path>) -> Result<Catalogue, CatalogueError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Catalogue::parse(&text, &path.display().to_string())
+        let bytes = read_catalogue(path)?;
+        Catalogue::parse(
+            &String::from_utf8_lossy(&bytes),
+            &path.display().to_string(),
+        )
     }
 
     /// Validates catalogue text; `origin` names it in errors (a path or a label).

@@ -45,16 +45,34 @@ const SKILLS: &[&str] = &[
     "complaints",
 ];
 
+/// Intents added since DESIGN.md's list (issue 11): complaint status and reporting a
+/// seller, the "whom?" question for a bare 投诉, jokes, and sellers' everyday questions.
+const ADDED_INTENTS: &[(&str, &[Entrance])] = &[
+    (
+        "complaint.status",
+        &[Entrance::Consumer, Entrance::Merchant],
+    ),
+    ("complaint.seller", &[Entrance::Consumer]),
+    ("complaint.whom", &[Entrance::Consumer]),
+    ("chitchat.joke", &[Entrance::Consumer, Entrance::Merchant]),
+    ("merchant.shipping", &[Entrance::Merchant]),
+    ("merchant.returns", &[Entrance::Merchant]),
+    ("merchant.promotions", &[Entrance::Merchant]),
+];
+
 #[test]
 fn default_catalogue_has_every_design_intent_at_its_entrances() {
     let catalogue = Catalogue::load_default().unwrap();
-    for (name, entrances) in DESIGN_INTENTS {
+    for (name, entrances) in DESIGN_INTENTS.iter().chain(ADDED_INTENTS) {
         let intent = catalogue
             .intent(name)
             .unwrap_or_else(|| panic!("{name} missing"));
         assert_eq!(intent.entrances.as_slice(), *entrances, "{name}");
     }
-    assert_eq!(catalogue.intents().len(), DESIGN_INTENTS.len());
+    assert_eq!(
+        catalogue.intents().len(),
+        DESIGN_INTENTS.len() + ADDED_INTENTS.len()
+    );
     assert_eq!(catalogue.skills(), SKILLS);
     let kind = |name: &str| catalogue.intent(name).unwrap().kind;
     assert_eq!(kind("topup.phone"), IntentKind::Task);
@@ -62,7 +80,7 @@ fn default_catalogue_has_every_design_intent_at_its_entrances() {
     assert_eq!(kind("handoff.human"), IntentKind::Handoff);
     assert_eq!(kind("complaint.bot"), IntentKind::Complaint);
     assert_eq!(catalogue.intent("topup.phone").unwrap().skill, "payments");
-    assert_eq!(catalogue.intents_for(Entrance::Merchant).count(), 13);
+    assert_eq!(catalogue.intents_for(Entrance::Merchant).count(), 18);
     for entrance in Entrance::ALL {
         assert_eq!(catalogue.entrance(entrance).default_skill, "general");
     }
@@ -310,4 +328,16 @@ fn load_names_the_missing_file() {
         error.to_string().contains("/nonexistent/catalogue.toml"),
         "{error}"
     );
+}
+
+#[test]
+fn the_shipped_catalogue_is_compiled_in_for_a_binary_away_from_its_build_directory() {
+    let gone = std::path::Path::new("/nonexistent/honeydesk/catalogue/default.toml");
+    let bytes = super::read_or_shipped(gone, gone).expect("the compiled-in copy");
+    assert_eq!(&*bytes, super::SHIPPED_CATALOGUE.as_bytes());
+    let other = std::path::Path::new("/nonexistent/operator.toml");
+    assert!(matches!(
+        super::read_or_shipped(other, gone),
+        Err(CatalogueError::Read { .. })
+    ));
 }

@@ -5,6 +5,7 @@
 //! files complaints in agent-service (which checks, seals the evidence and numbers them).
 
 mod dialogue;
+pub mod status;
 pub mod texts;
 
 #[cfg(test)]
@@ -218,6 +219,8 @@ pub trait ComplaintDesk: Send + Sync + 'static {
     ) -> Result<Vec<Complainable>, HandoffError>;
     /// Files a complaint; idempotent by key.
     async fn file(&self, filing: &Filing) -> Result<Filed, HandoffError>;
+    /// The customer's own complaints, at every entrance, as the customer may see them.
+    async fn mine(&self, customer_id: &str) -> Result<Vec<status::MyComplaint>, HandoffError>;
 }
 
 /// No complaint intake configured: every call is UNAVAILABLE.
@@ -236,6 +239,12 @@ impl ComplaintDesk for NoComplaintDesk {
     }
 
     async fn file(&self, _filing: &Filing) -> Result<Filed, HandoffError> {
+        Err(HandoffError::Unavailable(
+            "no complaint intake configured".into(),
+        ))
+    }
+
+    async fn mine(&self, _customer_id: &str) -> Result<Vec<status::MyComplaint>, HandoffError> {
         Err(HandoffError::Unavailable(
             "no complaint intake configured".into(),
         ))

@@ -16,13 +16,17 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// A date and time as the customer reads it (China time).
+/// A date and time as the customer reads it: China time, saying so (a customer abroad
+/// must not guess the zone of a deadline).
 pub fn when(language: Language, t: SystemTime) -> String {
     let c = civil(t, CHINA_OFFSET_SECS);
     match language {
-        Language::Zh => format!("{}月{}日 {:02}:{:02}", c.month, c.day, c.hour, c.minute),
+        Language::Zh => format!(
+            "{}月{}日 {:02}:{:02}（北京时间）",
+            c.month, c.day, c.hour, c.minute
+        ),
         Language::En => format!(
-            "{} {} {:02}:{:02}",
+            "{} {} {:02}:{:02} (UTC+8)",
             c.day,
             MONTHS[(c.month as usize).saturating_sub(1) % 12],
             c.hour,

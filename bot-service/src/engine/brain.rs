@@ -74,10 +74,7 @@ impl Brain {
         threshold: Option<f64>,
         now: SystemTime,
     ) -> Result<Self, CatalogueError> {
-        let bytes = std::fs::read(path).map_err(|source| CatalogueError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::catalogue::read_catalogue(path)?;
         let text = String::from_utf8_lossy(&bytes);
         let catalogue = Catalogue::parse(&text, &path.display().to_string())?;
         let mut recognizer = Recognizer::new(&catalogue);

@@ -3,6 +3,7 @@
 //! nothing of gRPC; the adapter in `grpc` calls it and maps [`BotError`] to statuses.
 
 mod brain;
+mod complaint_status;
 mod complaints;
 mod error;
 mod handoff;
@@ -85,7 +86,7 @@ pub struct Engine {
     brain: RwLock<Arc<Brain>>,
     settings: EngineSettings,
     registry: Registry,
-    stats: stats::Stats,
+    stats: Arc<dyn stats::FeedbackLog>,
     clock: SharedClock,
     desk: Arc<dyn HumanDesk>,
     /// Set at shutdown: customer event streams end.
@@ -111,7 +112,7 @@ impl Engine {
             brain: RwLock::new(Arc::new(brain)),
             settings,
             registry: Registry::default(),
-            stats: stats::Stats::default(),
+            stats: Arc::new(stats::Stats::default()),
             clock,
             desk,
             stop: watch::channel(false).0,
@@ -131,6 +132,13 @@ impl Engine {
     /// dialogue then says the complaints system cannot be reached).
     pub fn with_complaints(mut self, desk: Arc<dyn ComplaintDesk>) -> Self {
         self.complaint_desk = desk;
+        self
+    }
+
+    /// The engine keeping its feedback figures (unanswered questions, answer ratings) in
+    /// `log` (in memory by default; agent-service's store in the service).
+    pub fn with_feedback(mut self, log: Arc<dyn stats::FeedbackLog>) -> Self {
+        self.stats = log;
         self
     }
 
@@ -228,9 +236,31 @@ impl Engine {
             .to_owned();
         let previous = session.replies.rate(reply_id, helpful);
         if previous != Some(helpful) {
-            self.stats.rate(&intent, helpful, previous);
+            let log = self.stats.clone();
+            let work = async move {
+                if let Err(e) = log.rate(&intent, helpful, previous).await {
+                    tracing::warn!(error = %e, intent = %intent, "answer rating not recorded");
+                }
+            };
+            stats::briefly_awaited(work).await;
         }
         Ok(())
+    }
+
+    /// Counts an unanswered question, its personal data masked (a turn never fails for
+    /// the figures, and waits for them only briefly).
+    async fn note_unanswered(&self, entrance: Entrance, text: &str, at: SystemTime) {
+        let question = crate::privacy::mask(&crate::text::normalise_question(text));
+        if question.is_empty() {
+            return;
+        }
+        let log = self.stats.clone();
+        let work = async move {
+            if let Err(e) = log.unanswered(entrance, question, at).await {
+                tracing::warn!(error = %e, "unanswered question not recorded");
+            }
+        };
+        stats::briefly_awaited(work).await;
     }
 
     /// Ranks the intents of `entrance` for `text` (operators' Classify).
@@ -238,9 +268,21 @@ impl Engine {
         self.brain().classify(entrance, text, top_k)
     }
 
-    /// The counters operators read.
-    pub fn stats(&self) -> &stats::Stats {
-        &self.stats
+    /// The most frequent unanswered questions (operators' ListUnanswered).
+    pub async fn unanswered(
+        &self,
+        entrance: Option<Entrance>,
+        limit: usize,
+    ) -> Result<Vec<stats::Unanswered>, BotError> {
+        self.stats
+            .top_unanswered(entrance, limit)
+            .await
+            .map_err(stats::unavailable)
+    }
+
+    /// Helpful / not-helpful counts per intent (operators' GetReplyRatings).
+    pub async fn reply_ratings(&self) -> Result<Vec<stats::IntentRatings>, BotError> {
+        self.stats.ratings().await.map_err(stats::unavailable)
     }
 
     /// Closes sessions past their idle limit and forgets long-closed ones; returns how

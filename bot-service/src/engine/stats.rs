@@ -1,9 +1,111 @@
 //! What operators learn from the robot's traffic: the questions it could not answer
-//! (normalised and counted) and how users rated its answers, per intent.
+//! (normalised, personal data masked, and counted) and how users rated its answers, per
+//! intent. [`FeedbackLog`] is the port: agent-service keeps the figures durably for every
+//! replica (`handoff::client::feedback`); [`Stats`] keeps them in memory when bot-service
+//! runs without agent-service (tests, benchmarks).
 
 use std::{collections::HashMap, sync::Mutex, time::SystemTime};
 
-use crate::vocabulary::Entrance;
+use async_trait::async_trait;
+
+use crate::{handoff::HandoffError, vocabulary::Entrance};
+
+/// Where the robot's feedback figures are kept.
+#[async_trait]
+pub trait FeedbackLog: Send + Sync + 'static {
+    /// Counts one unanswered question (already normalised and masked).
+    async fn unanswered(
+        &self,
+        entrance: Entrance,
+        normalised: String,
+        at: SystemTime,
+    ) -> Result<(), HandoffError>;
+    /// Records a rating, replacing `previous` if the user changed their mind.
+    async fn rate(
+        &self,
+        intent: &str,
+        helpful: bool,
+        previous: Option<bool>,
+    ) -> Result<(), HandoffError>;
+    /// The most frequent unanswered questions, optionally for one entrance.
+    async fn top_unanswered(
+        &self,
+        entrance: Option<Entrance>,
+        limit: usize,
+    ) -> Result<Vec<Unanswered>, HandoffError>;
+    /// Ratings per intent, by name.
+    async fn ratings(&self) -> Result<Vec<IntentRatings>, HandoffError>;
+}
+
+#[async_trait]
+impl FeedbackLog for Stats {
+    async fn unanswered(
+        &self,
+        entrance: Entrance,
+        normalised: String,
+        at: SystemTime,
+    ) -> Result<(), HandoffError> {
+        Stats::unanswered(self, entrance, normalised, at);
+        Ok(())
+    }
+
+    async fn rate(
+        &self,
+        intent: &str,
+        helpful: bool,
+        previous: Option<bool>,
+    ) -> Result<(), HandoffError> {
+        Stats::rate(self, intent, helpful, previous);
+        Ok(())
+    }
+
+    async fn top_unanswered(
+        &self,
+        entrance: Option<Entrance>,
+        limit: usize,
+    ) -> Result<Vec<Unanswered>, HandoffError> {
+        Ok(Stats::top_unanswered(self, entrance, limit))
+    }
+
+    async fn ratings(&self) -> Result<Vec<IntentRatings>, HandoffError> {
+        Ok(Stats::ratings(self))
+    }
+}
+
+/// The votes a rating moves: helpful and not-helpful deltas (-1, 0 or 1 each).
+pub fn rating_deltas(helpful: bool, previous: Option<bool>) -> (i32, i32) {
+    let vote = |b: bool| if b { (1, 0) } else { (0, 1) };
+    let (h, n) = vote(helpful);
+    match previous {
+        Some(p) => {
+            let (ph, pn) = vote(p);
+            (h - ph, n - pn)
+        }
+        None => (h, n),
+    }
+}
+
+/// The feedback figures could not be read from agent-service.
+pub(super) fn unavailable(e: HandoffError) -> super::BotError {
+    match e {
+        HandoffError::Timeout(_) => {
+            super::BotError::AgentTimeout(format!("the feedback figures could not be read: {e}"))
+        }
+        _ => super::BotError::AgentUnavailable(format!(
+            "the feedback figures could not be read: {e}"
+        )),
+    }
+}
+
+/// How long a call waits for a feedback write before leaving it to finish on its own.
+const FEEDBACK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Runs `work` on its own task and waits for it at most [`FEEDBACK_WAIT`]: writes land
+/// in order while agent-service answers promptly, and a slow one never holds a turn.
+pub(super) async fn briefly_awaited(work: impl std::future::Future<Output = ()> + Send + 'static) {
+    let task = tokio::spawn(tracing::Instrument::in_current_span(work));
+    let _ = tokio::time::timeout(FEEDBACK_WAIT, task).await;
+}
 
 /// Distinct unanswered questions kept; past this the rarest are dropped.
 const MAX_UNANSWERED: usize = 10_000;
@@ -32,7 +134,7 @@ pub struct IntentRatings {
     pub not_helpful: u64,
 }
 
-/// Counters shared by all sessions.
+/// Counters shared by all sessions, in memory.
 #[derive(Default)]
 pub struct Stats {
     unanswered: Mutex<HashMap<(Entrance, String), (u64, SystemTime)>>,
@@ -154,5 +256,18 @@ mod tests {
                 not_helpful: 1
             }]
         );
+    }
+}
+
+#[cfg(test)]
+mod delta_tests {
+    use super::rating_deltas;
+
+    #[test]
+    fn a_changed_mind_moves_one_vote() {
+        assert_eq!(rating_deltas(true, None), (1, 0));
+        assert_eq!(rating_deltas(false, None), (0, 1));
+        assert_eq!(rating_deltas(false, Some(true)), (-1, 1));
+        assert_eq!(rating_deltas(true, Some(false)), (1, -1));
     }
 }

@@ -45,6 +45,13 @@ impl Engine {
             session.tasks.active = None;
             return self.start_complaint(session, text, reply).await;
         }
+        if reply
+            .intent
+            .as_ref()
+            .is_some_and(|i| i.name == super::complaint_status::STATUS_INTENT)
+        {
+            return self.complaint_status(session, reply).await;
+        }
         let Some(recognised) = reply.intent.clone().filter(|i| i.kind == IntentKind::Task) else {
             return reply;
         };

@@ -4,7 +4,6 @@
 use super::{BotError, Engine};
 use crate::{
     session::{RecognisedIntent, Reply, Session, SessionState, SessionView, Speaker},
-    text::normalise_question,
     vocabulary::IntentKind,
 };
 
@@ -82,6 +81,9 @@ impl Engine {
         session.last_activity = now;
         let offered_before = session.agent_offered;
         let mut reply = self.converse(&mut session, phone, text).await;
+        if reply.fallback {
+            self.note_unanswered(session.entrance, text, now).await;
+        }
         self.metrics.turn(
             session.entrance,
             reply.intent.as_ref().map(|i| (i.kind, i.confidence)),
@@ -123,8 +125,6 @@ impl Engine {
             if session.fallbacks_in_a_row >= self.settings.offer_agent_after_fallbacks {
                 session.agent_offered = true;
             }
-            self.stats
-                .unanswered(session.entrance, normalise_question(text), now);
             return brain.fallback(
                 session.entrance,
                 language,
@@ -218,13 +218,45 @@ pub(super) fn closed_error(session: &Session) -> BotError {
     use crate::session::CloseReason;
     match session.close_reason {
         Some(CloseReason::IdleTimeout) => BotError::WrongState(format!(
-            "session {} timed out after {} minutes without a message; start a new session",
+            "session {} timed out after {} without a message; start a new session",
             session.id,
-            session.idle_timeout.as_secs().div_ceil(60)
+            spoken_duration(session.idle_timeout)
         )),
         _ => BotError::WrongState(format!(
             "session {} is closed; start a new session",
             session.id
         )),
+    }
+}
+
+/// A duration as a person says it, exactly: "20 seconds", "1 minute", "90 seconds",
+/// "2 hours" (never "1 minutes" for 20 s).
+fn spoken_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = if secs == 0 || !secs.is_multiple_of(60) {
+        (secs, "second")
+    } else if !secs.is_multiple_of(3600) {
+        (secs / 60, "minute")
+    } else {
+        (secs / 3600, "hour")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::spoken_duration;
+
+    #[test]
+    fn durations_are_said_exactly() {
+        let said = |s| spoken_duration(Duration::from_secs(s));
+        assert_eq!(said(20), "20 seconds");
+        assert_eq!(said(1), "1 second");
+        assert_eq!(said(60), "1 minute");
+        assert_eq!(said(90), "90 seconds");
+        assert_eq!(said(600), "10 minutes");
+        assert_eq!(said(7200), "2 hours");
     }
 }

@@ -175,12 +175,10 @@ pub fn event_to_pb(e: &CustomerEvent) -> pb::SessionEvent {
         HumanEventKind::Transferred { .. } => Kind::Transferred(pb::Transferred {
             notice: e.notice.clone(),
         }),
-        HumanEventKind::Closed { reason, notice } => Kind::Closed(pb::HumanConversationClosed {
-            notice: if notice.is_empty() {
-                e.notice.clone()
-            } else {
-                format!("{notice} {}", e.notice)
-            },
+        // Only the robot's own notice, in the conversation's language: agent-service's
+        // close note is the agent's internal note (or a desk default), never for customers.
+        HumanEventKind::Closed { reason, .. } => Kind::Closed(pb::HumanConversationClosed {
+            notice: e.notice.clone(),
             back_to_bot: *reason == HumanClose::ReturnedToBot,
             can_rate: *reason != HumanClose::CustomerLeft,
         }),

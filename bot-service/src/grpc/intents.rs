@@ -101,8 +101,8 @@ impl IntentService for IntentApi {
         };
         let questions = self
             .engine
-            .stats()
-            .top_unanswered(entrance, limit)
+            .unanswered(entrance, limit)
+            .await?
             .into_iter()
             .map(|u| pb::UnansweredQuestion {
                 text: u.text,
@@ -121,8 +121,8 @@ impl IntentService for IntentApi {
         Caller::of(&request, &[Role::Supervisor], "read reply ratings")?;
         let ratings = self
             .engine
-            .stats()
-            .ratings()
+            .reply_ratings()
+            .await?
             .into_iter()
             .map(|r| pb::IntentRating {
                 intent: r.intent,

@@ -3,6 +3,7 @@
 //! deadline on every call, the request id forwarded, retries with backoff).
 
 mod complaints;
+mod feedback;
 
 use std::{sync::Arc, time::Duration};
 

@@ -19,6 +19,15 @@ pub fn entrance_to_pb(e: Entrance) -> pb::Entrance {
     }
 }
 
+/// An entrance agent-service reported; `None` for one this build does not know.
+pub fn entrance_from_pb(e: i32) -> Option<Entrance> {
+    match pb::Entrance::try_from(e).ok()? {
+        pb::Entrance::Consumer => Some(Entrance::Consumer),
+        pb::Entrance::Merchant => Some(Entrance::Merchant),
+        pb::Entrance::Unspecified => None,
+    }
+}
+
 /// The CreateTicket request for an escalation.
 pub fn escalation_to_pb(e: &Escalation) -> pb::CreateTicketRequest {
     pb::CreateTicketRequest {

@@ -219,6 +219,12 @@ fn extract_slot(
 ) -> Extracted {
     match &slot.kind {
         SlotType::Mobile => {
+            // A number written in the message wins over "my phone" and the token's
+            // number: "top up my phone 13812345678" means that number.
+            let long: Vec<&extract::Number> = numbers.iter().filter(|n| n.len() >= 7).collect();
+            if let Some(p) = long.iter().find_map(|n| extract::mobile(n)) {
+                return Extracted::Found(p);
+            }
             if slot.from_profile && extract::means_own_number(text) {
                 let own = ctx.profile_phone.and_then(|p| {
                     extract::mobile(&extract::Number {
@@ -231,10 +237,6 @@ fn extract_slot(
                     Some(p) => Extracted::Found(p),
                     None => Extracted::Invalid(texts::no_profile_mobile(language)),
                 };
-            }
-            let long: Vec<&extract::Number> = numbers.iter().filter(|n| n.len() >= 7).collect();
-            if let Some(p) = long.iter().find_map(|n| extract::mobile(n)) {
-                return Extracted::Found(p);
             }
             let wrong = long
                 .first()

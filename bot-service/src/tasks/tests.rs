@@ -170,3 +170,22 @@ fn another_question_drops_the_task_and_unknown_outcomes_can_be_retried() {
     assert!(matches!(advance(&unknown, "重试", &cx), Step::Run(_)));
     assert_eq!(advance(&unknown, "我的快递到哪了", &cx), Step::Unrelated);
 }
+
+#[test]
+fn a_number_written_in_the_message_wins_over_the_callers_own() {
+    let c = catalogue();
+    let topup = c.intent("topup.phone").unwrap();
+    let cx = ctx(&c, topup, Some("13600001234"));
+    let step = start(
+        "topup.phone",
+        1,
+        "top up my phone 13812345678 with 20 yuan",
+        Language::En,
+        &cx,
+    );
+    let (text, _) = said(&step);
+    assert!(text.contains("138****5678"), "{text}");
+    let step = start("topup.phone", 1, "充本机50元", Language::Zh, &cx);
+    let (text, _) = said(&step);
+    assert_eq!(text, "给 136****1234 充值 50 元，确认吗？");
+}

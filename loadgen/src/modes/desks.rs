@@ -66,6 +66,7 @@ pub async fn staff_desks(
         };
         let request = apb::UpsertAgentRequest {
             agent: Some(profile),
+            update_mask: None,
         };
         supervisor
             .upsert_agent(authed(request, &supervisor_bearer))

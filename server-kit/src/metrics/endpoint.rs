@@ -65,8 +65,10 @@ impl MetricsEndpoint {
             handle,
             collector,
         } = self;
-        let addr = listener.local_addr().ok();
-        tracing::info!(?addr, "metrics listening");
+        let addr = listener
+            .local_addr()
+            .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
+        tracing::info!(addr = %addr, "metrics listening");
         tokio::spawn(async move {
             let draining = shutdown.draining();
             tokio::pin!(draining);

@@ -10,8 +10,9 @@ use crate::domain::{
 };
 
 /// What both sides are told when a conversation closes for want of customer messages.
+/// (Customers read bot-service's own notice, in their language; this one is the desk's.)
 pub const IDLE_NOTICE: &str =
-    "This conversation was closed because there was no reply for a while. 如需帮助请重新发起咨询。";
+    "This conversation was closed because the customer did not reply for a while.";
 
 /// Longest transfer or close note, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;

@@ -18,11 +18,11 @@ fn t0() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
 }
 
-fn at(secs: u64) -> SystemTime {
+pub(super) fn at(secs: u64) -> SystemTime {
     t0() + Duration::from_secs(secs)
 }
 
-async fn agents(store: &dyn Store, ids: &[&str]) {
+pub(super) async fn agents(store: &dyn Store, ids: &[&str]) {
     for id in ids {
         let profile = AgentProfile {
             agent_id: (*id).into(),
@@ -36,7 +36,7 @@ async fn agents(store: &dyn Store, ids: &[&str]) {
     }
 }
 
-async fn ticket(store: &dyn Store, customer: &str, secs: u64) -> String {
+pub(super) async fn ticket(store: &dyn Store, customer: &str, secs: u64) -> String {
     let request = escalation(&format!("k-{customer}"), customer);
     let id = uuid::Uuid::now_v7().to_string();
     match store

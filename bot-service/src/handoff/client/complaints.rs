@@ -1,6 +1,6 @@
 //! [`ComplaintDesk`] over gRPC: agent-service's `ComplaintService`, called with the
 //! robot's service identity on behalf of the session's customer, over the same link
-//! (deadline, retries, request id) as the ticket calls. Both calls are safe to retry:
+//! (deadline, retries, request id) as the ticket calls. Every call is safe to retry:
 //! listing reads, and filing is idempotent by key.
 
 use async_trait::async_trait;
@@ -10,8 +10,14 @@ use tonic::transport::Channel;
 
 use super::AgentServiceClient;
 use crate::{
-    complaints::{Category, Complainable, ComplaintDesk, Filed, Filing, Standing},
-    handoff::{AgentCard, HandoffError, wire::entrance_to_pb},
+    complaints::{
+        Category, Complainable, ComplaintDesk, Filed, Filing, Standing,
+        status::{MAX_LISTED, MyComplaint, Progress},
+    },
+    handoff::{
+        AgentCard, HandoffError,
+        wire::{entrance_from_pb, entrance_to_pb},
+    },
     vocabulary::Entrance,
 };
 
@@ -29,6 +35,31 @@ fn category_to_pb(c: Category) -> pb::ComplaintCategory {
         Category::SlowOrNoResponse => pb::ComplaintCategory::SlowOrNoResponse,
         Category::Other => pb::ComplaintCategory::Other,
     }
+}
+
+fn progress_from_pb(status: i32) -> Option<Progress> {
+    match pb::ComplaintStatus::try_from(status).ok()? {
+        pb::ComplaintStatus::Received => Some(Progress::Received),
+        pb::ComplaintStatus::InReview => Some(Progress::InReview),
+        pb::ComplaintStatus::Resolved => Some(Progress::Resolved),
+        pb::ComplaintStatus::Rejected => Some(Progress::Rejected),
+        pb::ComplaintStatus::Withdrawn => Some(Progress::Withdrawn),
+        pb::ComplaintStatus::Unspecified => None,
+    }
+}
+
+fn mine_from_pb(c: pb::Complaint) -> Option<MyComplaint> {
+    Some(MyComplaint {
+        entrance: entrance_from_pb(c.entrance)?,
+        progress: progress_from_pb(c.status)?,
+        filed_at: when(c.filed_at.as_ref()),
+        acknowledge_by: when(c.acknowledge_by.as_ref()),
+        decide_by: when(c.decide_by.as_ref()),
+        agent: card(c.agent),
+        reference: c.reference,
+        overdue: c.overdue,
+        outcome: c.outcome,
+    })
 }
 
 fn card(c: Option<pb::AgentCard>) -> Option<AgentCard> {
@@ -108,5 +139,25 @@ impl ComplaintDesk for AgentServiceClient {
             highlighted_message_ids: complaint.highlighted_message_ids,
             created: response.created,
         })
+    }
+
+    async fn mine(&self, customer_id: &str) -> Result<Vec<MyComplaint>, HandoffError> {
+        let message = pb::ListComplaintsRequest {
+            customer_id: customer_id.to_owned(),
+            page_size: (MAX_LISTED * 4) as u32,
+            ..Default::default()
+        };
+        let response = self
+            .idempotent("the customer's complaints", || {
+                let request = self.request(message.clone());
+                let mut client = self.complaints();
+                async move { client.list_complaints(request).await }
+            })
+            .await?;
+        Ok(response
+            .complaints
+            .into_iter()
+            .filter_map(mine_from_pb)
+            .collect())
     }
 }
