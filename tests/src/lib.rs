@@ -5,6 +5,7 @@
 
 pub mod bot_side;
 pub mod chat;
+pub mod raw;
 pub mod desk;
 pub mod sandbox;
 pub mod scrape;
