@@ -85,6 +85,8 @@ async fn open_event_streams_per_user_are_capped() {
     })
     .await;
     let mut chat = Chat::consumer(&app).await;
+    chat.say("我要申请退款").await;
+    chat.request_agent().await.expect("queued: the event stream follows the queue");
     let first = chat.events(0).await;
     let _second = chat.events(0).await;
     let status = chat
