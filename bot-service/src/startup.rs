@@ -252,12 +252,13 @@ fn action_backends(
             retry_timeouts: false,
             tls: settings.tls.for_url(url, "actions")?,
         };
-        let client = ActionClient::new(link, identity.clone(), sockets.clone()).map_err(|source| {
-            StartupError::ActionBackend {
-                name: name.clone(),
-                source,
-            }
-        })?;
+        let client =
+            ActionClient::new(link, identity.clone(), sockets.clone()).map_err(|source| {
+                StartupError::ActionBackend {
+                    name: name.clone(),
+                    source,
+                }
+            })?;
         backends = backends.with(name.clone(), Arc::new(client));
     }
     tracing::info!(backends = ?backends.names(), "task back ends");

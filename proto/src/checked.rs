@@ -27,7 +27,9 @@ pub trait CheckIds {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     /// Longer than [`MAX_ID_BYTES`].
-    #[error("{message}.{field}: is {len} bytes long; ids and references are at most {MAX_ID_BYTES}")]
+    #[error(
+        "{message}.{field}: is {len} bytes long; ids and references are at most {MAX_ID_BYTES}"
+    )]
     TooLong {
         /// The message type.
         message: &'static str,
@@ -160,7 +162,10 @@ mod tests {
         };
         assert!(matches!(
             m.check_ids(),
-            Err(IdError::Malformed { field: "agent_id", .. })
+            Err(IdError::Malformed {
+                field: "agent_id",
+                ..
+            })
         ));
     }
 }

@@ -329,14 +329,28 @@ mod tests {
         let ok = claims_for("a", Role::Agent, Duration::from_secs(60), None);
         let mut other = ok.clone();
         other.iss = "someone-else".into();
-        assert_eq!(t.verify(&t.mint_claims(&other)), Err(AuthError::WrongParty("issuer")));
+        assert_eq!(
+            t.verify(&t.mint_claims(&other)),
+            Err(AuthError::WrongParty("issuer"))
+        );
         let mut other = ok.clone();
         other.aud = "another-app".into();
-        assert_eq!(t.verify(&t.mint_claims(&other)), Err(AuthError::WrongParty("audience")));
+        assert_eq!(
+            t.verify(&t.mint_claims(&other)),
+            Err(AuthError::WrongParty("audience"))
+        );
         let mut nobody = ok.clone();
         nobody.sub = String::new();
-        assert_eq!(t.verify(&t.mint_claims(&nobody)), Err(AuthError::BadSubject));
-        let decade = claims_for("a", Role::Agent, Duration::from_secs(10 * 365 * 86400), None);
+        assert_eq!(
+            t.verify(&t.mint_claims(&nobody)),
+            Err(AuthError::BadSubject)
+        );
+        let decade = claims_for(
+            "a",
+            Role::Agent,
+            Duration::from_secs(10 * 365 * 86400),
+            None,
+        );
         assert!(matches!(
             t.verify(&t.mint_claims(&decade)),
             Err(AuthError::TooLongLived(_))

@@ -87,7 +87,13 @@ impl JwksVerifier {
             let kid = extra
                 .kid
                 .ok_or_else(|| invalid(path, "every key needs a \"kid\""))?;
-            let algorithm = match jwk.common.key_algorithm.as_ref().map(|a| a.to_string()).as_deref() {
+            let algorithm = match jwk
+                .common
+                .key_algorithm
+                .as_ref()
+                .map(|a| a.to_string())
+                .as_deref()
+            {
                 Some("EdDSA") => Algorithm::EdDSA,
                 Some("RS256") => Algorithm::RS256,
                 other => {
@@ -97,8 +103,8 @@ impl JwksVerifier {
                     ));
                 }
             };
-            let decoding = DecodingKey::from_jwk(jwk)
-                .map_err(|e| invalid(path, format!("key {kid}: {e}")))?;
+            let decoding =
+                DecodingKey::from_jwk(jwk).map_err(|e| invalid(path, format!("key {kid}: {e}")))?;
             let key = PublicKey {
                 decoding,
                 algorithm,
@@ -129,7 +135,11 @@ impl TokenVerifier for JwksVerifier {
             ));
         }
         let caller = self.rules.check(token, &key.decoding, key.algorithm)?;
-        if key.roles.as_ref().is_some_and(|r| !r.contains(&caller.role)) {
+        if key
+            .roles
+            .as_ref()
+            .is_some_and(|r| !r.contains(&caller.role))
+        {
             return Err(AuthError::RoleNotAllowed(caller.role));
         }
         Ok(caller)
@@ -176,7 +186,6 @@ impl KeyTokens {
             rules,
         })
     }
-
 }
 
 impl Minter for KeyTokens {

@@ -19,8 +19,8 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod text;
 pub mod time;
-pub mod token_rules;
 pub mod tls;
+pub mod token_rules;
 pub mod trace_context;
 
 pub use auth::{Caller, Hs256Tokens, Role, TokenVerifier};

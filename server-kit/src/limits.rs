@@ -155,7 +155,10 @@ fn exhausted(what: &str, wait: Duration) -> Status {
     let millis = wait.as_millis().max(1);
     let mut status = Status::with_error_details(
         Code::ResourceExhausted,
-        format!("{what}: limit reached; retry in {:.1} s", millis as f64 / 1000.0),
+        format!(
+            "{what}: limit reached; retry in {:.1} s",
+            millis as f64 / 1000.0
+        ),
         ErrorDetails::with_retry_info(Some(wait)),
     );
     if let Ok(value) = MetadataValue::try_from(millis.to_string()) {
@@ -187,9 +190,13 @@ mod tests {
         let refused = limit.check("alice").unwrap_err();
         assert_eq!(refused.code(), Code::ResourceExhausted);
         assert!(refused.metadata().get(RETRY_AFTER_MS).is_some());
-        limit.check("bob").expect("another caller has a bucket of their own");
+        limit
+            .check("bob")
+            .expect("another caller has a bucket of their own");
         clock.advance(Duration::from_secs(6));
-        limit.check("alice").expect("one refilled after a tenth of the minute");
+        limit
+            .check("alice")
+            .expect("one refilled after a tenth of the minute");
     }
 
     #[test]

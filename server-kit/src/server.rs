@@ -109,7 +109,10 @@ impl GrpcServer {
     /// Serves TLS (mutual TLS with a client CA) when `settings` name a certificate and
     /// key, plaintext otherwise; the files are read and checked now, so a bad pair
     /// stops start-up with the setting's name.
-    pub fn with_tls(mut self, settings: &crate::config::ServerSettings) -> Result<Self, ServeError> {
+    pub fn with_tls(
+        mut self,
+        settings: &crate::config::ServerSettings,
+    ) -> Result<Self, ServeError> {
         let tls = settings.tls()?;
         if let Some(config) = &tls {
             tonic::transport::Server::builder().tls_config(config.clone())?;

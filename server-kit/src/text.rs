@@ -41,7 +41,14 @@ mod tests {
 
     #[test]
     fn invisible_only_text_is_blank_and_anything_visible_is_not() {
-        for blank in ["", "  \n\t", "\u{200B}\u{200C}\u{200D}", "\u{FEFF}\u{2060}", "\u{3164}", "\u{202E}\u{0007}"] {
+        for blank in [
+            "",
+            "  \n\t",
+            "\u{200B}\u{200C}\u{200D}",
+            "\u{FEFF}\u{2060}",
+            "\u{3164}",
+            "\u{202E}\u{0007}",
+        ] {
             assert!(is_blank(blank), "{blank:?}");
         }
         for visible in ["a", "\u{200B}好\u{200B}", "👍", "。"] {

@@ -90,10 +90,8 @@ pub fn server_config(
     );
     let mut config = ServerTlsConfig::new().identity(identity);
     if let Some(ca) = client_ca {
-        config = config.client_ca_root(Certificate::from_pem(read_pem(
-            "server.tls_client_ca",
-            ca,
-        )?));
+        config =
+            config.client_ca_root(Certificate::from_pem(read_pem("server.tls_client_ca", ca)?));
     }
     Ok(Some(config))
 }
@@ -166,8 +164,14 @@ mod tests {
     #[test]
     fn https_without_a_ca_is_refused_and_http_with_files_too() {
         let none = ClientTlsSettings::default();
-        assert!(none.for_url("http://127.0.0.1:1", "agent").unwrap().is_none());
-        let err = none.for_url("https://agent.internal:443", "agent").unwrap_err();
+        assert!(
+            none.for_url("http://127.0.0.1:1", "agent")
+                .unwrap()
+                .is_none()
+        );
+        let err = none
+            .for_url("https://agent.internal:443", "agent")
+            .unwrap_err();
         assert!(err.to_string().contains("agent.tls.ca_file"), "{err}");
         let with_ca = ClientTlsSettings {
             ca_file: Some("ca.pem".into()),
@@ -184,8 +188,12 @@ mod tests {
         assert!(err.to_string().contains("server.tls_key"), "{err}");
         let err = server_config(None, None, Some(Path::new("ca.pem"))).unwrap_err();
         assert!(err.to_string().contains("server.tls_client_ca"), "{err}");
-        let err = server_config(Some(Path::new("/nonexistent/c.pem")), Some(Path::new("k")), None)
-            .unwrap_err();
+        let err = server_config(
+            Some(Path::new("/nonexistent/c.pem")),
+            Some(Path::new("k")),
+            None,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("server.tls_cert"), "{err}");
     }
 }

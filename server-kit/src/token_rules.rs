@@ -91,7 +91,6 @@ impl TokenRules {
     }
 }
 
-
 /// Signs tokens: HS256 with the shared secret (development) or a private key
 /// ([`crate::keys::KeyTokens`]); the `token` subcommands and bot-service's own identity.
 pub trait Minter: Send + Sync + 'static {
@@ -113,4 +112,3 @@ impl Minter for Hs256Tokens {
         &self.rules
     }
 }
-

@@ -5,8 +5,8 @@
 
 pub mod bot_side;
 pub mod chat;
-pub mod raw;
 pub mod desk;
+pub mod raw;
 pub mod sandbox;
 pub mod scrape;
 pub mod stack;

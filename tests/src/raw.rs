@@ -103,7 +103,10 @@ fn path(method: &str) -> Result<PathAndQuery, Status> {
 /// A protobuf field `number` of wire type LEN carrying `bytes` (which need not be
 /// UTF-8): lets a test put invalid UTF-8 where a `string` is expected.
 pub fn len_field(number: u8, bytes: &[u8]) -> Vec<u8> {
-    assert!(number < 16 && bytes.len() < 128, "a one-byte tag and length");
+    assert!(
+        number < 16 && bytes.len() < 128,
+        "a one-byte tag and length"
+    );
     let mut out = vec![(number << 3) | 2, bytes.len() as u8];
     out.extend_from_slice(bytes);
     out

@@ -21,26 +21,59 @@ const EVERYONE: &[Role] = &Role::ALL;
 
 /// Who may call what: `Service/Method` → the roles allowed.
 const MATRIX: &[(&str, &[Role])] = &[
-    ("honeydesk.bot.v1.ConversationService/StartSession", CUSTOMERS),
-    ("honeydesk.bot.v1.ConversationService/SendMessage", CUSTOMERS),
+    (
+        "honeydesk.bot.v1.ConversationService/StartSession",
+        CUSTOMERS,
+    ),
+    (
+        "honeydesk.bot.v1.ConversationService/SendMessage",
+        CUSTOMERS,
+    ),
     ("honeydesk.bot.v1.ConversationService/GetSession", CUSTOMERS),
     ("honeydesk.bot.v1.ConversationService/EndSession", CUSTOMERS),
-    ("honeydesk.bot.v1.ConversationService/RequestAgent", CUSTOMERS),
+    (
+        "honeydesk.bot.v1.ConversationService/RequestAgent",
+        CUSTOMERS,
+    ),
     ("honeydesk.bot.v1.ConversationService/LeaveQueue", CUSTOMERS),
-    ("honeydesk.bot.v1.ConversationService/StreamSessionEvents", CUSTOMERS),
+    (
+        "honeydesk.bot.v1.ConversationService/StreamSessionEvents",
+        CUSTOMERS,
+    ),
     ("honeydesk.bot.v1.ConversationService/RateReply", CUSTOMERS),
     ("honeydesk.bot.v1.ConversationService/RateAgent", CUSTOMERS),
-    ("honeydesk.bot.v1.ConversationService/AcceptComplaintOffer", CUSTOMERS),
-    ("honeydesk.bot.v1.IntentService/Classify", &[Service, Supervisor]),
-    ("honeydesk.bot.v1.IntentService/ReloadCatalogue", &[Supervisor]),
-    ("honeydesk.bot.v1.IntentService/ListUnanswered", &[Supervisor]),
-    ("honeydesk.bot.v1.IntentService/GetReplyRatings", &[Supervisor]),
+    (
+        "honeydesk.bot.v1.ConversationService/AcceptComplaintOffer",
+        CUSTOMERS,
+    ),
+    (
+        "honeydesk.bot.v1.IntentService/Classify",
+        &[Service, Supervisor],
+    ),
+    (
+        "honeydesk.bot.v1.IntentService/ReloadCatalogue",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.bot.v1.IntentService/ListUnanswered",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.bot.v1.IntentService/GetReplyRatings",
+        &[Supervisor],
+    ),
     ("honeydesk.bot.v1.ActionService/Execute", &[Service]),
     ("honeydesk.agent.v1.TicketService/CreateTicket", &[Service]),
     ("honeydesk.agent.v1.TicketService/GetTicket", &[Service]),
-    ("honeydesk.agent.v1.TicketService/FindOpenTicket", &[Service]),
+    (
+        "honeydesk.agent.v1.TicketService/FindOpenTicket",
+        &[Service],
+    ),
     ("honeydesk.agent.v1.TicketService/CancelTicket", &[Service]),
-    ("honeydesk.agent.v1.TicketService/SendCustomerMessage", &[Service]),
+    (
+        "honeydesk.agent.v1.TicketService/SendCustomerMessage",
+        &[Service],
+    ),
     ("honeydesk.agent.v1.TicketService/WatchTicket", &[Service]),
     ("honeydesk.agent.v1.TicketService/RateTicket", &[Service]),
     ("honeydesk.agent.v1.AgentDeskService/SignIn", &[Agent]),
@@ -48,22 +81,64 @@ const MATRIX: &[(&str, &[Role])] = &[
     ("honeydesk.agent.v1.AgentDeskService/StreamDesk", &[Agent]),
     ("honeydesk.agent.v1.AgentDeskService/AcceptOffer", &[Agent]),
     ("honeydesk.agent.v1.AgentDeskService/DeclineOffer", &[Agent]),
-    ("honeydesk.agent.v1.AgentDeskService/SendAgentMessage", &[Agent]),
+    (
+        "honeydesk.agent.v1.AgentDeskService/SendAgentMessage",
+        &[Agent],
+    ),
     ("honeydesk.agent.v1.AgentDeskService/CloseTicket", &[Agent]),
-    ("honeydesk.agent.v1.AgentDeskService/TransferTicket", &[Agent]),
-    ("honeydesk.agent.v1.AgentDeskService/GetTicketHistory", &[Agent]),
-    ("honeydesk.agent.v1.SupervisorService/GetQueueStats", &[Supervisor]),
-    ("honeydesk.agent.v1.SupervisorService/ListAgents", &[Supervisor]),
-    ("honeydesk.agent.v1.SupervisorService/UpsertAgent", &[Supervisor]),
-    ("honeydesk.agent.v1.SupervisorService/WatchFlags", &[Supervisor]),
-    ("honeydesk.agent.v1.SupervisorService/CheckMessage", &[Supervisor]),
-    ("honeydesk.agent.v1.ComplaintService/FileComplaint", CUSTOMER_SIDE),
+    (
+        "honeydesk.agent.v1.AgentDeskService/TransferTicket",
+        &[Agent],
+    ),
+    (
+        "honeydesk.agent.v1.AgentDeskService/GetTicketHistory",
+        &[Agent],
+    ),
+    (
+        "honeydesk.agent.v1.SupervisorService/GetQueueStats",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.agent.v1.SupervisorService/ListAgents",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.agent.v1.SupervisorService/UpsertAgent",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.agent.v1.SupervisorService/WatchFlags",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.agent.v1.SupervisorService/CheckMessage",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.agent.v1.ComplaintService/FileComplaint",
+        CUSTOMER_SIDE,
+    ),
     ("honeydesk.agent.v1.ComplaintService/GetComplaint", EVERYONE),
-    ("honeydesk.agent.v1.ComplaintService/ListComplaints", EVERYONE),
-    ("honeydesk.agent.v1.ComplaintService/ReviewComplaint", &[Supervisor]),
-    ("honeydesk.agent.v1.ComplaintService/WithdrawComplaint", CUSTOMER_SIDE),
-    ("honeydesk.agent.v1.ComplaintService/VerifyEvidence", EVERYONE),
-    ("honeydesk.agent.v1.ComplaintService/ListComplainableTickets", CUSTOMER_SIDE),
+    (
+        "honeydesk.agent.v1.ComplaintService/ListComplaints",
+        EVERYONE,
+    ),
+    (
+        "honeydesk.agent.v1.ComplaintService/ReviewComplaint",
+        &[Supervisor],
+    ),
+    (
+        "honeydesk.agent.v1.ComplaintService/WithdrawComplaint",
+        CUSTOMER_SIDE,
+    ),
+    (
+        "honeydesk.agent.v1.ComplaintService/VerifyEvidence",
+        EVERYONE,
+    ),
+    (
+        "honeydesk.agent.v1.ComplaintService/ListComplainableTickets",
+        CUSTOMER_SIDE,
+    ),
 ];
 
 /// Every RPC in the descriptor set: `Service/Method` → whether it streams responses.
@@ -98,10 +173,19 @@ fn every_rpc_has_an_entry_and_every_entry_an_rpc() {
     let rpcs = rpcs();
     let listed: BTreeMap<&str, &[Role]> = MATRIX.iter().copied().collect();
     assert_eq!(listed.len(), MATRIX.len(), "an RPC is listed twice");
-    let missing: Vec<&String> = rpcs.keys().filter(|r| !listed.contains_key(r.as_str())).collect();
-    assert!(missing.is_empty(), "RPCs without an authorisation entry: {missing:?}");
+    let missing: Vec<&String> = rpcs
+        .keys()
+        .filter(|r| !listed.contains_key(r.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "RPCs without an authorisation entry: {missing:?}"
+    );
     let stale: Vec<&&str> = listed.keys().filter(|r| !rpcs.contains_key(**r)).collect();
-    assert!(stale.is_empty(), "entries for RPCs that do not exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "entries for RPCs that do not exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -145,7 +229,11 @@ async fn every_rpc_answers_every_role_as_the_matrix_says() {
             }
         }
     }
-    assert!(wrong.is_empty(), "answers against the matrix:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "answers against the matrix:\n{}",
+        wrong.join("\n")
+    );
     sandbox.stop().await.unwrap();
     app.stop().await;
 }

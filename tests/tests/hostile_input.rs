@@ -108,7 +108,11 @@ async fn an_over_long_or_malformed_id_is_invalid_argument_and_never_echoed() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("session_id"), "{}", status.message());
+    assert!(
+        status.message().contains("session_id"),
+        "{}",
+        status.message()
+    );
     assert!(status.message().len() < 200, "the id is not echoed back");
 
     let supervisor = app.token("supervisor-1", Role::Supervisor);
@@ -125,8 +129,17 @@ async fn an_over_long_or_malformed_id_is_invalid_argument_and_never_echoed() {
             ))
             .await
             .unwrap_err();
-        assert_eq!(status.code(), Code::InvalidArgument, "{:?}", &reference[..4]);
-        assert!(status.message().contains("reference"), "{}", status.message());
+        assert_eq!(
+            status.code(),
+            Code::InvalidArgument,
+            "{:?}",
+            &reference[..4]
+        );
+        assert!(
+            status.message().contains("reference"),
+            "{}",
+            status.message()
+        );
         assert!(status.message().len() < 200);
     }
     // A well-formed id that does not exist is still NOT_FOUND.
@@ -166,7 +179,9 @@ async fn text_of_only_invisible_characters_counts_as_empty() {
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().contains("text"), "{}", status.message());
     // Visible text wrapped in invisible characters is still a message.
-    chat.say_with_id("z2", "\u{200B}你好\u{200B}").await.unwrap();
+    chat.say_with_id("z2", "\u{200B}你好\u{200B}")
+        .await
+        .unwrap();
     app.stop().await;
 }
 
@@ -177,7 +192,11 @@ async fn a_client_message_id_reused_for_another_text_is_failed_precondition() {
     let first = chat.say_with_id("m1", "你好").await.unwrap().reply;
     let status = chat.say_with_id("m1", "我要申请退款").await.unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
-    assert!(status.message().contains("client_message_id"), "{}", status.message());
+    assert!(
+        status.message().contains("client_message_id"),
+        "{}",
+        status.message()
+    );
     let retry = chat.say_with_id("m1", "你好").await.unwrap().reply;
     assert_eq!(first, retry, "the same text is still a retry");
 
@@ -189,6 +208,10 @@ async fn a_client_message_id_reused_for_another_text_is_failed_precondition() {
     assert!(chat.say_with_id("r1", "还要等多久").await.unwrap().relayed);
     let status = chat.say_with_id("r1", "算了不等了").await.unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
-    assert!(status.message().contains("client_message_id"), "{}", status.message());
+    assert!(
+        status.message().contains("client_message_id"),
+        "{}",
+        status.message()
+    );
     app.stop().await;
 }

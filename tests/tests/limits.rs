@@ -55,7 +55,9 @@ async fn new_sessions_per_user_are_limited_to_ten_a_minute() {
         .await
         .expect("another user has a limit of their own");
     app.clock.advance(Duration::from_secs(6));
-    start(&app, &flood).await.expect("a tenth of a minute refills one");
+    start(&app, &flood)
+        .await
+        .expect("a tenth of a minute refills one");
     app.stop().await;
 }
 
@@ -64,7 +66,9 @@ async fn messages_per_session_are_limited_after_a_burst() {
     let app = TestApp::spawn().await;
     let mut chat = Chat::consumer(&app).await;
     for i in 0..20 {
-        chat.say_with_id(&format!("m{i}"), "你好").await.expect("within the burst");
+        chat.say_with_id(&format!("m{i}"), "你好")
+            .await
+            .expect("within the burst");
     }
     let status = chat.say_with_id("m20", "你好").await.unwrap_err();
     assert_limited(&status, "messages per session");
@@ -86,7 +90,9 @@ async fn open_event_streams_per_user_are_capped() {
     .await;
     let mut chat = Chat::consumer(&app).await;
     chat.say("我要申请退款").await;
-    chat.request_agent().await.expect("queued: the event stream follows the queue");
+    chat.request_agent()
+        .await
+        .expect("queued: the event stream follows the queue");
     let first = chat.events(0).await;
     let _second = chat.events(0).await;
     let status = chat

@@ -10,7 +10,8 @@ use tonic::Code;
 #[tokio::test]
 async fn a_merchant_token_with_the_same_subject_cannot_touch_a_consumer_session() {
     let app = TestApp::spawn().await;
-    let (mut shopper, _) = Chat::open(&app, "same-user", Role::Consumer, pb::Entrance::Consumer).await;
+    let (mut shopper, _) =
+        Chat::open(&app, "same-user", Role::Consumer, pb::Entrance::Consumer).await;
     shopper.say("我要申请退款").await;
     let seller = app.token("same-user", Role::Merchant);
     let session_id = shopper.session.clone();
@@ -19,11 +20,20 @@ async fn a_merchant_token_with_the_same_subject_cannot_touch_a_consumer_session(
     let denied = |result: Result<(), tonic::Status>, what: &str| {
         let status = result.expect_err(what);
         assert_eq!(status.code(), Code::PermissionDenied, "{what}: {status:?}");
-        assert!(status.message().contains("CONSUMER"), "{what}: {}", status.message());
+        assert!(
+            status.message().contains("CONSUMER"),
+            "{what}: {}",
+            status.message()
+        );
     };
     denied(
         client
-            .get_session(authed(pb::GetSessionRequest { session_id: session_id.clone() }, &seller))
+            .get_session(authed(
+                pb::GetSessionRequest {
+                    session_id: session_id.clone(),
+                },
+                &seller,
+            ))
             .await
             .map(drop),
         "GetSession",
@@ -44,7 +54,12 @@ async fn a_merchant_token_with_the_same_subject_cannot_touch_a_consumer_session(
     );
     denied(
         client
-            .request_agent(authed(pb::RequestAgentRequest { session_id: session_id.clone() }, &seller))
+            .request_agent(authed(
+                pb::RequestAgentRequest {
+                    session_id: session_id.clone(),
+                },
+                &seller,
+            ))
             .await
             .map(drop),
         "RequestAgent",
@@ -64,7 +79,12 @@ async fn a_merchant_token_with_the_same_subject_cannot_touch_a_consumer_session(
     );
     denied(
         client
-            .end_session(authed(pb::EndSessionRequest { session_id: session_id.clone() }, &seller))
+            .end_session(authed(
+                pb::EndSessionRequest {
+                    session_id: session_id.clone(),
+                },
+                &seller,
+            ))
             .await
             .map(drop),
         "EndSession",
@@ -73,6 +93,9 @@ async fn a_merchant_token_with_the_same_subject_cannot_touch_a_consumer_session(
     // The shopper's own session carries on untouched.
     let session = shopper.session().await;
     assert_eq!(session.state, pb::SessionState::Bot as i32);
-    shopper.request_agent().await.expect("the owner can still ask for a person");
+    shopper
+        .request_agent()
+        .await
+        .expect("the owner can still ask for a person");
     app.stop().await;
 }

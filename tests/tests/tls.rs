@@ -34,10 +34,18 @@ impl Pki {
         let write = |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
         let authority = ca("honeydesk test CA");
         write("ca.pem", pem::encode("CERTIFICATE", authority.der()));
-        let (cert, key) = leaf(&authority, "agent-service", ExtendedKeyUsagePurpose::ServerAuth);
+        let (cert, key) = leaf(
+            &authority,
+            "agent-service",
+            ExtendedKeyUsagePurpose::ServerAuth,
+        );
         write("server.pem", cert);
         write("server.key", key);
-        let (cert, key) = leaf(&authority, "bot-service", ExtendedKeyUsagePurpose::ClientAuth);
+        let (cert, key) = leaf(
+            &authority,
+            "bot-service",
+            ExtendedKeyUsagePurpose::ClientAuth,
+        );
         write("client.pem", cert);
         write("client.key", key);
         let rogue = ca("someone else's CA");
@@ -62,7 +70,8 @@ impl Pki {
         addr: std::net::SocketAddr,
         identity: Option<&str>,
     ) -> Result<Channel, tonic::transport::Error> {
-        let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(self.read("ca.pem")));
+        let mut tls =
+            ClientTlsConfig::new().ca_certificate(Certificate::from_pem(self.read("ca.pem")));
         if let Some(who) = identity {
             tls = tls.identity(Identity::from_pem(
                 self.read(&format!("{who}.pem")),
@@ -82,7 +91,10 @@ fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.distinguished_name.push(DnType::CommonName, name);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
 }
 
@@ -105,7 +117,11 @@ fn leaf(
 
 /// bot-service on TLS, agent-service on mutual TLS, the link between them on mTLS.
 async fn spawn_on_tls(pki: &Pki) -> TestApp {
-    let (cert, key, ca) = (pki.path("server.pem"), pki.path("server.key"), pki.path("ca.pem"));
+    let (cert, key, ca) = (
+        pki.path("server.pem"),
+        pki.path("server.key"),
+        pki.path("ca.pem"),
+    );
     let (client_cert, client_key) = (pki.path("client.pem"), pki.path("client.key"));
     let (agent_cert, agent_key, agent_ca) = (cert.clone(), key.clone(), ca.clone());
     TestApp::spawn_with(Options {
@@ -130,10 +146,12 @@ async fn spawn_on_tls(pki: &Pki) -> TestApp {
 async fn a_hand_off_crosses_tls_and_mutual_tls_end_to_end() {
     let pki = Pki::new();
     let app = spawn_on_tls(&pki).await;
-    let bot = pki.channel(app.stack.bot_addr, None).await.expect("TLS to bot-service");
+    let bot = pki
+        .channel(app.stack.bot_addr, None)
+        .await
+        .expect("TLS to bot-service");
     let token = app.token("shopper-1", Role::Consumer);
-    let mut conversation =
-        bot_pb::conversation_service_client::ConversationServiceClient::new(bot);
+    let mut conversation = bot_pb::conversation_service_client::ConversationServiceClient::new(bot);
     let started = conversation
         .start_session(authed(
             bot_pb::StartSessionRequest {
@@ -190,12 +208,17 @@ async fn plaintext_and_clients_without_a_trusted_certificate_are_turned_away() {
         .connect_timeout(Duration::from_secs(5))
         .connect_lazy();
     let status = bot_pb::intent_service_client::IntentServiceClient::new(plain)
-        .list_unanswered(authed(bot_pb::ListUnansweredRequest::default(), &supervisor))
+        .list_unanswered(authed(
+            bot_pb::ListUnansweredRequest::default(),
+            &supervisor,
+        ))
         .await
         .unwrap_err();
     assert!(
-        matches!(status.code(), tonic::Code::Unavailable | tonic::Code::Unknown)
-            && status.message().contains("transport error"),
+        matches!(
+            status.code(),
+            tonic::Code::Unavailable | tonic::Code::Unknown
+        ) && status.message().contains("transport error"),
         "{status:?}"
     );
     // TLS without a client certificate, and with one from another CA: refused by mTLS.

@@ -17,11 +17,11 @@ use honeydesk_proto::{agent::v1 as agent_pb, bot::v1 as bot_pb};
 use rcgen::{KeyPair, PKCS_ED25519};
 use server_kit::{
     Role,
-    pem,
     auth::{Minter, TokenRules, claims_for},
     cli::TokenArgs,
     config::ServerSettings,
     keys::KeyTokens,
+    pem,
 };
 use tempfile::TempDir;
 use tonic::Code;
@@ -37,7 +37,11 @@ impl Keys {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut jwks = Vec::new();
-        for (kid, roles) in [("ops-1", None), ("ops-2", None), ("bot-1", Some(["service"]))] {
+        for (kid, roles) in [
+            ("ops-1", None),
+            ("ops-2", None),
+            ("bot-1", Some(["service"])),
+        ] {
             let key = KeyPair::generate_for(&PKCS_ED25519).unwrap();
             let pem = pem::encode("PRIVATE KEY", &key.serialize_der());
             std::fs::write(dir.path().join(format!("{kid}.pem")), pem).unwrap();
@@ -60,8 +64,12 @@ impl Keys {
     }
 
     fn signer(&self, kid: &str) -> KeyTokens {
-        KeyTokens::from_pem_file(&self.path(&format!("{kid}.pem")), kid, TokenRules::default())
-            .unwrap()
+        KeyTokens::from_pem_file(
+            &self.path(&format!("{kid}.pem")),
+            kid,
+            TokenRules::default(),
+        )
+        .unwrap()
     }
 }
 
@@ -94,16 +102,22 @@ async fn jwks_keys_by_kid_are_accepted_and_everything_else_refused() {
     let app = spawn_with_jwks(&keys).await;
     let hour = Duration::from_secs(3600);
     for kid in ["ops-1", "ops-2"] {
-        let token = keys.signer(kid).mint_for("supervisor-1", Role::Supervisor, hour, None);
+        let token = keys
+            .signer(kid)
+            .mint_for("supervisor-1", Role::Supervisor, hour, None);
         list_agents(&app, &token).await.expect("a key of the set");
     }
     let ops = keys.signer("ops-1");
     let rules = TokenRules::default();
     let mut refused = vec![
-        ("HS256 with the shared secret", app.token("supervisor-1", Role::Supervisor)),
+        (
+            "HS256 with the shared secret",
+            app.token("supervisor-1", Role::Supervisor),
+        ),
         (
             "bot-service's key minting a supervisor",
-            keys.signer("bot-1").mint_for("supervisor-1", Role::Supervisor, hour, None),
+            keys.signer("bot-1")
+                .mint_for("supervisor-1", Role::Supervisor, hour, None),
         ),
         (
             "a 10-year token",
@@ -138,10 +152,15 @@ async fn bot_service_hands_off_with_its_own_service_key() {
     let keys = Keys::new();
     let app = spawn_with_jwks(&keys).await;
     let hour = Duration::from_secs(3600);
-    let shopper = keys.signer("ops-1").mint_for("shopper-1", Role::Consumer, hour, None);
+    let shopper = keys
+        .signer("ops-1")
+        .mint_for("shopper-1", Role::Consumer, hour, None);
     let mut chat = Chat::with_token(&app, shopper).await;
     chat.say("我要申请退款").await;
-    let handed = chat.request_agent().await.expect("bot-service is trusted as a service");
+    let handed = chat
+        .request_agent()
+        .await
+        .expect("bot-service is trusted as a service");
     assert_eq!(
         handed.session.unwrap().state,
         bot_pb::SessionState::Queued as i32
@@ -162,6 +181,8 @@ async fn the_token_subcommand_signs_with_a_private_key_file() {
         key_id: Some("ops-2".into()),
     };
     let token = args.mint(&ServerSettings::default()).unwrap();
-    list_agents(&app, &token).await.expect("a token from the subcommand");
+    list_agents(&app, &token)
+        .await
+        .expect("a token from the subcommand");
     app.stop().await;
 }

@@ -6,8 +6,8 @@ mod outbound;
 
 use std::{path::PathBuf, time::Duration};
 
-use serde::Deserialize;
 pub use outbound::{ActionSettings, AgentLinkSettings, IdentitySettings, LimitSettings};
+use serde::Deserialize;
 use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
 
 /// bot-service listens here unless told otherwise.

@@ -125,4 +125,3 @@ impl ActionSettings {
         Duration::from_millis(self.deadline_ms)
     }
 }
-

@@ -295,7 +295,11 @@ impl Engine {
     /// belongs to its owner at its entrance, so a seller's token with the same subject
     /// does not drive a shopper's session. An unknown id passes (the operation itself
     /// says NOT_FOUND).
-    pub async fn check_entrance(&self, session_id: &str, entrance: Entrance) -> Result<(), BotError> {
+    pub async fn check_entrance(
+        &self,
+        session_id: &str,
+        entrance: Entrance,
+    ) -> Result<(), BotError> {
         let Some(cell) = self.registry.get(session_id) else {
             return Ok(());
         };

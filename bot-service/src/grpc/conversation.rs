@@ -260,7 +260,11 @@ impl ConversationService for ConversationApi {
         request: Request<pb::AcceptComplaintOfferRequest>,
     ) -> Result<Response<pb::AcceptComplaintOfferResponse>, Status> {
         let caller = self
-            .owner(&request, &request.get_ref().session_id, "complain about an agent")
+            .owner(
+                &request,
+                &request.get_ref().session_id,
+                "complain about an agent",
+            )
             .await?;
         self.limits.writes.check(&caller.subject)?;
         let r = request.get_ref();

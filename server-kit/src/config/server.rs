@@ -2,11 +2,7 @@
 //! limits; and the refusal to expose the development secret or plaintext beyond
 //! loopback.
 
-use std::{
-    net::SocketAddr,
-    path::PathBuf,
-    time::Duration,
-};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 
@@ -235,7 +231,10 @@ impl ServerSettings {
             ));
         }
         if self.max_token_lifetime_secs == 0 {
-            return Err(invalid("server.max_token_lifetime_secs", "must be at least 1"));
+            return Err(invalid(
+                "server.max_token_lifetime_secs",
+                "must be at least 1",
+            ));
         }
         self.check_exposure()
     }
@@ -245,7 +244,6 @@ impl ServerSettings {
         Duration::from_secs(self.drain_timeout_secs)
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -259,15 +257,21 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let err = super::super::parse::<Sample>("[server]\nlisten = \"nowhere\"\n", "x.toml").unwrap_err();
+        let err = super::super::parse::<Sample>("[server]\nlisten = \"nowhere\"\n", "x.toml")
+            .unwrap_err();
         assert!(err.to_string().contains("key `server.listen`"), "{err}");
-        let err = super::super::parse::<Sample>("[server]\nlistne = \"1.2.3.4:5\"\n", "x.toml").unwrap_err();
+        let err = super::super::parse::<Sample>("[server]\nlistne = \"1.2.3.4:5\"\n", "x.toml")
+            .unwrap_err();
         assert!(err.to_string().contains("listne"), "{err}");
-        let ok = super::super::parse::<Sample>("[server]\nlisten = \"127.0.0.1:7\"\n", "x.toml").unwrap();
+        let ok = super::super::parse::<Sample>("[server]\nlisten = \"127.0.0.1:7\"\n", "x.toml")
+            .unwrap();
         assert_eq!(ok.server.listen_addr(1).port(), 7);
         assert_eq!(ServerSettings::default().listen_addr(50051).port(), 50051);
-        let on =
-            super::super::parse::<Sample>("[server]\nmetrics_listen = \"127.0.0.1:9464\"\n", "x.toml").unwrap();
+        let on = super::super::parse::<Sample>(
+            "[server]\nmetrics_listen = \"127.0.0.1:9464\"\n",
+            "x.toml",
+        )
+        .unwrap();
         assert_eq!(on.server.metrics_listen.map(|a| a.port()), Some(9464));
         assert_eq!(ServerSettings::default().metrics_listen, None);
     }
@@ -276,13 +280,19 @@ mod tests {
     fn beyond_loopback_the_dev_secret_and_plaintext_are_refused_unless_insecure_dev() {
         let exposed = ServerSettings::listening_on(([0, 0, 0, 0], 50052).into());
         let err = exposed.validate().unwrap_err().to_string();
-        assert!(err.contains("server.jwt_secret") && err.contains("development secret"), "{err}");
+        assert!(
+            err.contains("server.jwt_secret") && err.contains("development secret"),
+            "{err}"
+        );
         let secret = ServerSettings {
             jwt_secret: "a-production-secret-0123456789".into(),
             ..exposed.clone()
         };
         let err = secret.validate().unwrap_err().to_string();
-        assert!(err.contains("server.tls_cert") && err.contains("in clear"), "{err}");
+        assert!(
+            err.contains("server.tls_cert") && err.contains("in clear"),
+            "{err}"
+        );
         let tls = ServerSettings {
             tls_cert: Some("cert.pem".into()),
             tls_key: Some("key.pem".into()),
