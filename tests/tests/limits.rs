@@ -81,6 +81,20 @@ async fn messages_per_session_are_limited_after_a_burst() {
     app.stop().await;
 }
 
+/// Opens one more event stream on `chat`'s session.
+async fn try_events(chat: &mut Chat) -> Result<(), Status> {
+    chat.client
+        .stream_session_events(authed(
+            pb::StreamSessionEventsRequest {
+                session_id: chat.session.clone(),
+                after_sequence: 0,
+            },
+            &chat.token,
+        ))
+        .await
+        .map(drop)
+}
+
 #[tokio::test]
 async fn open_event_streams_per_user_are_capped() {
     let app = TestApp::spawn_with(Options {
@@ -95,34 +109,14 @@ async fn open_event_streams_per_user_are_capped() {
         .expect("queued: the event stream follows the queue");
     let first = chat.events(0).await;
     let _second = chat.events(0).await;
-    let status = chat
-        .client
-        .stream_session_events(authed(
-            pb::StreamSessionEventsRequest {
-                session_id: chat.session.clone(),
-                after_sequence: 0,
-            },
-            &chat.token,
-        ))
-        .await
-        .unwrap_err();
+    let status = try_events(&mut chat).await.unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     assert!(status.message().contains("event streams per user"));
     // Closing one frees its place (the server learns of it asynchronously).
     drop(first);
     let mut reopened = false;
     for _ in 0..250 {
-        let again = chat
-            .client
-            .stream_session_events(authed(
-                pb::StreamSessionEventsRequest {
-                    session_id: chat.session.clone(),
-                    after_sequence: 0,
-                },
-                &chat.token,
-            ))
-            .await;
-        if again.is_ok() {
+        if try_events(&mut chat).await.is_ok() {
             reopened = true;
             break;
         }
