@@ -133,7 +133,7 @@ async fn an_over_long_or_malformed_id_is_invalid_argument_and_never_echoed() {
             status.code(),
             Code::InvalidArgument,
             "{:?}",
-            &reference[..4]
+            reference.chars().take(4).collect::<String>()
         );
         assert!(
             status.message().contains("reference"),
