@@ -1,5 +1,9 @@
 //! Compiles `honeydesk/**/*.proto` with protox (no system `protoc`) and writes the
-//! encoded file descriptor set to `OUT_DIR` for server reflection.
+//! encoded file descriptor set to `OUT_DIR` for server reflection, and the id checks of
+//! every message (`build_ids.rs`).
+
+#[path = "build_ids.rs"]
+mod ids;
 
 use std::{env, fs, path::PathBuf};
 
@@ -25,7 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("honeydesk_descriptor.bin"),
         fds.encode_to_vec(),
     )?;
+    fs::write(out_dir.join("honeydesk_ids.rs"), ids::generate(&fds))?;
     tonic_prost_build::configure()
+        .codec_path("crate::checked::CheckedCodec")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

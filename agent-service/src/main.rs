@@ -36,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = AgentSettings::load(&cli.args)?;
     if let Some(Command::Token(token)) = &cli.command {
-        println!("{}", token.mint(&settings.server.jwt_secret));
+        println!("{}", token.mint(&settings.server)?);
         return Ok(());
     }
     let _logs = telemetry::init_with(

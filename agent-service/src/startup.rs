@@ -12,7 +12,7 @@ use honeydesk_proto::agent::v1::{
     supervisor_service_server::SupervisorServiceServer, ticket_service_server::TicketServiceServer,
 };
 use server_kit::{
-    Hs256Tokens, Shutdown, TokenVerifier,
+    Shutdown,
     auth::interceptor,
     clock::SharedClock,
     config::DEV_JWT_SECRET,
@@ -52,6 +52,9 @@ pub enum StartupError {
     /// The server failed.
     #[error(transparent)]
     Serve(#[from] ServeError),
+    /// The JWKS file is unusable.
+    #[error(transparent)]
+    Keys(#[from] server_kit::keys::KeyError),
 }
 
 /// A built, bound, not yet running agent-service.
@@ -138,14 +141,14 @@ impl Application {
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);
         let listener = server_kit::server::bind(addr).await?;
-        let verifier: Arc<dyn TokenVerifier> =
-            Arc::new(Hs256Tokens::new(settings.server.jwt_secret.as_bytes()));
+        let verifier = settings.server.verifier()?;
         let server = GrpcServer::new(
             listener,
             shutdown.clone(),
             settings.server.drain_timeout(),
             settings.server.max_concurrent_requests,
         )
+        .with_tls(&settings.server)?
         .with_meter(meter)
         .add_service(InterceptedService::new(
             AgentDeskServiceServer::new(DeskApi::new(services.clone())),

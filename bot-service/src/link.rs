@@ -7,14 +7,15 @@
 use std::{
     future::Future,
     sync::{
-        Mutex,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
     time::{Duration, SystemTime},
 };
 
 use server_kit::{
-    Hs256Tokens, Role,
+    Role,
+    auth::Minter,
     net::{self, SocketAudit},
     request_id::{self, REQUEST_ID},
 };
@@ -43,6 +44,8 @@ pub struct LinkSettings {
     /// Whether a call that ran out of time is tried again (safe only when the callee
     /// deduplicates, and it makes the caller wait up to `attempts` deadlines).
     pub retry_timeouts: bool,
+    /// TLS for an `https://` URL (from [`server_kit::tls::ClientTlsSettings::for_url`]).
+    pub tls: Option<tonic::transport::ClientTlsConfig>,
 }
 
 /// Why a call over a link failed, sorted by what the caller can do about it.
@@ -83,7 +86,7 @@ pub struct ServiceLink {
     channels: Vec<Channel>,
     next: AtomicUsize,
     settings: LinkSettings,
-    tokens: Hs256Tokens,
+    tokens: Arc<dyn Minter>,
     token: Mutex<(String, SystemTime)>,
 }
 
@@ -93,12 +96,15 @@ impl ServiceLink {
     /// Every connection is counted in `sockets`.
     pub fn new(
         settings: LinkSettings,
-        jwt_secret: &str,
+        tokens: Arc<dyn Minter>,
         sockets: SocketAudit,
     ) -> Result<Self, tonic::transport::Error> {
-        let endpoint = Endpoint::from_shared(settings.url.clone())?
+        let mut endpoint = Endpoint::from_shared(settings.url.clone())?
             .connect_timeout(settings.deadline)
             .tcp_nodelay(true);
+        if let Some(tls) = &settings.tls {
+            endpoint = endpoint.tls_config(tls.clone())?;
+        }
         let channels = (0..settings.channels.max(1))
             .map(|_| endpoint.connect_with_connector_lazy(net::connector(sockets.clone())))
             .collect();
@@ -106,7 +112,7 @@ impl ServiceLink {
             channels,
             next: AtomicUsize::new(0),
             settings,
-            tokens: Hs256Tokens::new(jwt_secret.as_bytes()),
+            tokens,
             token: Mutex::new((String::new(), SystemTime::UNIX_EPOCH)),
         })
     }
@@ -126,7 +132,9 @@ impl ServiceLink {
         let mut token = self.token.lock().unwrap_or_else(|e| e.into_inner());
         let now = SystemTime::now();
         if token.1 <= now {
-            token.0 = self.tokens.mint(SERVICE_SUBJECT, Role::Service, TOKEN_TTL);
+            token.0 = self
+                .tokens
+                .mint_for(SERVICE_SUBJECT, Role::Service, TOKEN_TTL, None);
             token.1 = now + TOKEN_TTL / 2;
         }
         format!("Bearer {}", token.0)

@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = BotSettings::load(&cli.args)?;
     match &cli.command {
         Some(Command::Token(token)) => {
-            println!("{}", token.mint(&settings.server.jwt_secret));
+            println!("{}", token.mint(&settings.server)?);
             return Ok(());
         }
         Some(Command::Eval {

@@ -10,7 +10,7 @@ use honeydesk_proto::bot::v1::{
     intent_service_server::IntentServiceServer,
 };
 use server_kit::{
-    Hs256Tokens, Shutdown, TokenVerifier,
+    Shutdown,
     auth::interceptor,
     clock::{SharedClock, Ticker},
     config::DEV_JWT_SECRET,
@@ -24,7 +24,7 @@ use crate::{
     actions::{Backends, client::ActionClient},
     config::{ActionSettings, BotSettings, DEFAULT_PORT},
     engine::{BotError, Engine, EngineSettings},
-    grpc::{ConversationApi, IntentApi},
+    grpc::{CallerLimits, ConversationApi, IntentApi},
     handoff::client::AgentServiceClient,
     link::LinkSettings,
     metrics::BotMetrics,
@@ -51,6 +51,12 @@ pub enum StartupError {
         /// Why.
         source: tonic::transport::Error,
     },
+    /// A token key file (JWKS or the service's own private key) is unusable.
+    #[error(transparent)]
+    Keys(#[from] server_kit::keys::KeyError),
+    /// An outbound TLS setting is unusable (an `https://` URL without a CA, a bad file).
+    #[error(transparent)]
+    Tls(#[from] server_kit::tls::TlsError),
     /// The metrics listener could not be set up.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
@@ -90,9 +96,12 @@ impl Application {
         server_kit::metrics::record_build_info(&meter, "bot-service", env!("CARGO_PKG_VERSION"));
         let metrics = BotMetrics::new(meter.clone());
         let outbound = SocketAudit::default();
+        let agent_tls = settings.agent.tls.for_url(&settings.agent.url, "agent")?;
+        let identity = settings.server.minter(settings.identity.key())?;
         let desk = Arc::new(AgentServiceClient::new(
             &settings.agent,
-            &settings.server.jwt_secret,
+            agent_tls,
+            identity.clone(),
             outbound.clone(),
         )?);
         let b = &settings.bot;
@@ -105,19 +114,14 @@ impl Application {
             .with_complaints(desk.clone())
             .with_feedback(desk.clone())
             .with_metrics(metrics.clone())
-            .with_actions(action_backends(
-                &settings.actions,
-                &settings.server.jwt_secret,
-                &outbound,
-            )?),
+            .with_actions(action_backends(&settings.actions, &identity, &outbound)?),
         );
         let info = engine.brain().info();
         tracing::info!(intents = info.intents, catalogue = %b.catalogue.display(), "catalogue loaded");
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);
         let listener = server_kit::server::bind(addr).await?;
-        let verifier: Arc<dyn TokenVerifier> =
-            Arc::new(Hs256Tokens::new(settings.server.jwt_secret.as_bytes()));
+        let verifier = settings.server.verifier()?;
         let shutdown = Shutdown::new();
         let server = GrpcServer::new(
             listener,
@@ -125,9 +129,14 @@ impl Application {
             settings.server.drain_timeout(),
             settings.server.max_concurrent_requests,
         )
+        .with_tls(&settings.server)?
         .with_meter(meter)
         .add_service(InterceptedService::new(
-            ConversationServiceServer::new(ConversationApi::new(engine.clone(), shutdown.clone())),
+            ConversationServiceServer::new(ConversationApi::new(
+                engine.clone(),
+                CallerLimits::new(&settings.limits, clock.clone()),
+                shutdown.clone(),
+            )),
             interceptor(verifier.clone()),
         ))
         .add_service(InterceptedService::new(
@@ -232,7 +241,7 @@ impl Application {
 /// A gRPC client for every configured task back end.
 fn action_backends(
     settings: &ActionSettings,
-    jwt_secret: &str,
+    identity: &Arc<dyn server_kit::auth::Minter>,
     sockets: &SocketAudit,
 ) -> Result<Backends, StartupError> {
     let mut backends = Backends::none();
@@ -243,13 +252,15 @@ fn action_backends(
             channels: settings.channels,
             attempts: settings.attempts,
             retry_timeouts: false,
+            tls: settings.tls.for_url(url, "actions")?,
         };
-        let client = ActionClient::new(link, jwt_secret, sockets.clone()).map_err(|source| {
-            StartupError::ActionBackend {
-                name: name.clone(),
-                source,
-            }
-        })?;
+        let client =
+            ActionClient::new(link, identity.clone(), sockets.clone()).map_err(|source| {
+                StartupError::ActionBackend {
+                    name: name.clone(),
+                    source,
+                }
+            })?;
         backends = backends.with(name.clone(), Arc::new(client));
     }
     tracing::info!(backends = ?backends.names(), "task back ends");

@@ -135,6 +135,10 @@ impl Running {
             bot_addr.to_string().into(),
             "--agent-url".into(),
             agent_url.clone().into(),
+            // The turn mode sends its 50 turns per session as fast as it can: the
+            // per-session message limit (a flood guard) is off for the benchmark.
+            "--limit-messages-per-second".into(),
+            "0".into(),
         ];
         let mut bot = Server::start(
             "bot-service",

@@ -4,6 +4,8 @@
 
 #![allow(missing_docs, clippy::all)]
 
+pub mod checked;
+
 /// The robot: sessions, turns, intents, task actions.
 pub mod bot {
     /// Version 1 of the bot contract.

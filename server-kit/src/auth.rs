@@ -1,6 +1,8 @@
 //! Bearer-token authentication: who is calling (subject + role), checked on every
-//! application RPC. Tokens are JWTs; the embedded default signs with HS256 and a shared
-//! secret, behind the [`TokenVerifier`] trait so RS256/JWKS can replace it.
+//! application RPC. Tokens are JWTs with `iss`, `aud`, a non-empty `sub`, `role`, `iat`
+//! and `exp`, no longer-lived than the configured maximum ([`TokenRules`]). HS256 with
+//! a shared secret is the development default; production checks EdDSA / RS256 tokens
+//! against a JWKS file (`crate::keys`), behind the same [`TokenVerifier`] trait.
 
 use std::{
     fmt,
@@ -9,7 +11,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use tonic::{Request, Status, metadata::MetadataMap};
 
@@ -74,9 +76,20 @@ impl FromStr for Role {
     }
 }
 
+/// The issuer and audience tokens carry unless configured otherwise.
+pub const DEFAULT_ISSUER: &str = "honeydesk";
+/// See [`DEFAULT_ISSUER`].
+pub const DEFAULT_AUDIENCE: &str = "honeydesk";
+
 /// The claims honeydesk puts in and reads from a token.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
+    /// Who issued the token (must match the configured issuer).
+    #[serde(default)]
+    pub iss: String,
+    /// Whom it is for (must match the configured audience).
+    #[serde(default)]
+    pub aud: String,
     /// The user, agent or service id.
     pub sub: String,
     /// The caller's role.
@@ -149,6 +162,21 @@ pub enum AuthError {
     /// The role claim is not one honeydesk knows.
     #[error("token has an unknown role: {0}")]
     UnknownRole(String),
+    /// The `kid` names no key of the key set (never echoed: it is the caller's input).
+    #[error("token is signed with an unknown key id")]
+    UnknownKey,
+    /// The key that signed the token may not sign tokens of this role.
+    #[error("the key that signed this token may not issue '{0}' tokens")]
+    RoleNotAllowed(Role),
+    /// Issuer or audience are not the configured ones.
+    #[error("token {0} does not match this deployment")]
+    WrongParty(&'static str),
+    /// `exp - iat` exceeds the maximum lifetime.
+    #[error("token lifetime exceeds the maximum of {0} seconds")]
+    TooLongLived(u64),
+    /// `sub` is empty or not a valid id.
+    #[error("token subject must be 1-128 printable ASCII characters without spaces")]
+    BadSubject,
 }
 
 impl From<AuthError> for Status {
@@ -163,13 +191,15 @@ pub trait TokenVerifier: Send + Sync + 'static {
     fn verify(&self, token: &str) -> Result<Caller, AuthError>;
 }
 
+pub use crate::token_rules::{Minter, TokenRules};
+
 /// HS256 tokens signed with a shared secret: the embedded default, and the minting side
 /// for the `token` subcommands and for bot-service's own service identity.
 #[derive(Clone)]
 pub struct Hs256Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
-    validation: Validation,
+    pub(crate) rules: TokenRules,
 }
 
 impl fmt::Debug for Hs256Tokens {
@@ -179,21 +209,24 @@ impl fmt::Debug for Hs256Tokens {
 }
 
 impl Hs256Tokens {
-    /// Tokens signed and checked with `secret`.
+    /// Tokens signed and checked with `secret`, under the default [`TokenRules`].
     pub fn new(secret: &[u8]) -> Self {
-        let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
-        validation.leeway = 5;
-        validation.required_spec_claims = ["exp", "sub"].into_iter().map(String::from).collect();
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            validation,
+            rules: TokenRules::default(),
         }
+    }
+
+    /// The same, minting and checking under `rules`.
+    pub fn with_rules(mut self, rules: TokenRules) -> Self {
+        self.rules = rules;
+        self
     }
 
     /// A signed token for `subject` as `role`, valid for `ttl` from now.
     pub fn mint(&self, subject: &str, role: Role, ttl: Duration) -> String {
-        self.mint_claims(&claims_for(subject, role, ttl, None))
+        self.mint_claims(&self.rules.stamp(claims_for(subject, role, ttl, None)))
     }
 
     /// A signed token carrying exactly these claims (tests use it for expired tokens).
@@ -210,6 +243,8 @@ pub fn claims_for(subject: &str, role: Role, ttl: Duration, phone: Option<String
         .unwrap_or_default()
         .as_secs();
     Claims {
+        iss: DEFAULT_ISSUER.to_owned(),
+        aud: DEFAULT_AUDIENCE.to_owned(),
         sub: subject.to_owned(),
         role: role.as_str().to_owned(),
         exp: now + ttl.as_secs(),
@@ -220,29 +255,8 @@ pub fn claims_for(subject: &str, role: Role, ttl: Duration, phone: Option<String
 
 impl TokenVerifier for Hs256Tokens {
     fn verify(&self, token: &str) -> Result<Caller, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
-                ErrorKind::InvalidSignature => AuthError::BadSignature,
-                ErrorKind::MissingRequiredClaim(c) => {
-                    AuthError::MalformedToken(format!("missing claim '{c}'"))
-                }
-                ErrorKind::InvalidAlgorithm => {
-                    AuthError::MalformedToken("unexpected signing algorithm".into())
-                }
-                ErrorKind::Json(_) => AuthError::MalformedToken("claims are not valid".into()),
-                _ => AuthError::MalformedToken("not a JWT".into()),
-            })?;
-        let claims = data.claims;
-        let role = claims
-            .role
-            .parse::<Role>()
-            .map_err(|_| AuthError::UnknownRole(claims.role.clone()))?;
-        Ok(Caller {
-            subject: claims.sub,
-            role,
-            phone: claims.phone,
-        })
+        self.rules
+            .check(token, &self.decoding, jsonwebtoken::Algorithm::HS256)
     }
 }
 
@@ -307,6 +321,40 @@ mod tests {
             t.verify(&t.mint_claims(&odd)),
             Err(AuthError::UnknownRole("root".into()))
         );
+    }
+
+    #[test]
+    fn issuer_audience_subject_and_lifetime_are_enforced() {
+        let t = tokens();
+        let ok = claims_for("a", Role::Agent, Duration::from_secs(60), None);
+        let mut other = ok.clone();
+        other.iss = "someone-else".into();
+        assert_eq!(
+            t.verify(&t.mint_claims(&other)),
+            Err(AuthError::WrongParty("issuer"))
+        );
+        let mut other = ok.clone();
+        other.aud = "another-app".into();
+        assert_eq!(
+            t.verify(&t.mint_claims(&other)),
+            Err(AuthError::WrongParty("audience"))
+        );
+        let mut nobody = ok.clone();
+        nobody.sub = String::new();
+        assert_eq!(
+            t.verify(&t.mint_claims(&nobody)),
+            Err(AuthError::BadSubject)
+        );
+        let decade = claims_for(
+            "a",
+            Role::Agent,
+            Duration::from_secs(10 * 365 * 86400),
+            None,
+        );
+        assert!(matches!(
+            t.verify(&t.mint_claims(&decade)),
+            Err(AuthError::TooLongLived(_))
+        ));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Command-line pieces both binaries share: the `token` subcommand that mints a bearer
-//! token for local use.
+//! token, with the development secret or with a private key file.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use crate::auth::{Hs256Tokens, Role, claims_for};
+use crate::{auth::Role, config::ServerSettings, keys::KeyError};
 
 /// `token`: mint a bearer token signed with the configured secret.
 #[derive(Clone, Debug, clap::Args)]
@@ -20,17 +20,24 @@ pub struct TokenArgs {
     /// The user's own mobile number (used by the phone top-up task).
     #[arg(long)]
     pub phone: Option<String>,
+    /// Sign with this private key (Ed25519 PKCS#8 or RSA, PEM) instead of the HS256
+    /// secret; its public half must be in the verifying services' JWKS file.
+    #[arg(long, requires = "key_id")]
+    pub key: Option<PathBuf>,
+    /// The key's id (`kid`) in the JWKS file.
+    #[arg(long, requires = "key")]
+    pub key_id: Option<String>,
 }
 
 impl TokenArgs {
-    /// The signed token.
-    pub fn mint(&self, secret: &str) -> String {
-        let claims = claims_for(
+    /// The signed token, under `server`'s issuer, audience and secret.
+    pub fn mint(&self, server: &ServerSettings) -> Result<String, KeyError> {
+        let key = self.key.as_deref().zip(self.key_id.as_deref());
+        Ok(server.minter(key)?.mint_for(
             &self.subject,
             self.role,
             Duration::from_secs(self.ttl_hours * 3600),
             self.phone.clone(),
-        );
-        Hs256Tokens::new(secret.as_bytes()).mint_claims(&claims)
+        ))
     }
 }

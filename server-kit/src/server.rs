@@ -1,8 +1,9 @@
 //! Starting a honeydesk gRPC server: the application services plus `grpc.health.v1`
 //! (Check and Watch), server reflection v1 and v1alpha (grpcurl 1.8 speaks only
 //! v1alpha), request ids and trace context, RPC metrics on the application services,
-//! the admission gate, and a bounded graceful drain. The application tells health what
-//! is true through a [`HealthHandle`].
+//! undecodable requests answered INVALID_ARGUMENT, the admission gate, TLS or mutual
+//! TLS when configured, and a bounded graceful drain. The application tells health
+//! what is true through a [`HealthHandle`].
 
 use std::{
     future::Future,
@@ -29,6 +30,7 @@ use tonic_health::{
 };
 
 use crate::{
+    decode_errors::DecodeErrors,
     metrics::Meter,
     net::{self, SocketAudit},
     request_id::RequestIdLayer,
@@ -50,6 +52,9 @@ pub enum ServeError {
     /// The reflection service could not be built from the descriptors.
     #[error("building server reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The TLS settings are unusable.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The transport failed.
     #[error("gRPC transport: {0}")]
     Transport(#[from] tonic::transport::Error),
@@ -74,6 +79,7 @@ pub struct GrpcServer {
     sockets: SocketAudit,
     meter: Meter,
     serving: Arc<AtomicBool>,
+    tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 impl GrpcServer {
@@ -84,6 +90,7 @@ impl GrpcServer {
         drain_timeout: Duration,
         max_in_flight: usize,
     ) -> Self {
+        crate::tls::install_crypto_provider();
         Self {
             listener,
             routes: RoutesBuilder::default(),
@@ -95,7 +102,23 @@ impl GrpcServer {
             sockets: SocketAudit::default(),
             meter: Meter::disabled(),
             serving: Arc::new(AtomicBool::new(true)),
+            tls: None,
         }
+    }
+
+    /// Serves TLS (mutual TLS with a client CA) when `settings` name a certificate and
+    /// key, plaintext otherwise; the files are read and checked now, so a bad pair
+    /// stops start-up with the setting's name.
+    pub fn with_tls(
+        mut self,
+        settings: &crate::config::ServerSettings,
+    ) -> Result<Self, ServeError> {
+        let tls = settings.tls()?;
+        if let Some(config) = &tls {
+            tonic::transport::Server::builder().tls_config(config.clone())?;
+        }
+        self.tls = tls;
+        Ok(self)
     }
 
     /// Measures the application services added after this call into `meter`.
@@ -145,6 +168,7 @@ impl GrpcServer {
         B::Error: Into<rpc_metrics::BoxError>,
     {
         self.service_names.push(S::NAME);
+        let service = DecodeErrors::new(service);
         if self.meter.is_enabled() {
             self.routes
                 .add_service(Measured::new(service, self.meter.clone()));
@@ -172,6 +196,7 @@ impl GrpcServer {
             sockets,
             meter: _,
             serving,
+            tls,
         } = self;
         let status = if serving.load(Ordering::SeqCst) {
             ServingStatus::Serving
@@ -181,10 +206,10 @@ impl GrpcServer {
         for name in [""].iter().chain(service_names.iter()) {
             health.set_service_status(name, status).await;
         }
-        routes.add_service(HealthServer::new(DrainingHealth {
+        routes.add_service(DecodeErrors::new(HealthServer::new(DrainingHealth {
             inner: HealthService::from_health_reporter(health.clone()),
             shutdown: shutdown.clone(),
-        }));
+        })));
         let (v1, v1alpha) = reflection(&service_names)?;
         routes.add_service(v1);
         routes.add_service(v1alpha);
@@ -215,7 +240,11 @@ impl GrpcServer {
                 }
             }
         };
-        let serve = tonic::transport::Server::builder()
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = tls {
+            builder = builder.tls_config(tls)?;
+        }
+        let serve = builder
             .layer(RequestIdLayer)
             .layer(shutdown.gate(max_in_flight))
             .add_routes(routes.routes())

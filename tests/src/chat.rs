@@ -69,6 +69,21 @@ impl Chat {
         )
     }
 
+    /// A conversation over an already connected `client` (a TLS channel, say) for the
+    /// session `session` that `token` started.
+    pub fn over(
+        client: ConversationServiceClient<Channel>,
+        token: String,
+        session: String,
+    ) -> Self {
+        Self {
+            client,
+            token,
+            session,
+            sent: 0,
+        }
+    }
+
     /// `shopper-1` at the consumer entrance.
     pub async fn consumer(app: &TestApp) -> Self {
         Self::named(app, "shopper-1").await

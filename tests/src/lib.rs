@@ -7,6 +7,7 @@ pub mod bot_side;
 pub mod chat;
 pub mod desk;
 pub mod launch;
+pub mod raw;
 pub mod sandbox;
 pub mod scrape;
 pub mod stack;

@@ -53,7 +53,7 @@ struct Running<E> {
 
 impl Stack {
     /// Starts agent-service, then bot-service pointed at it. `bot.agent.url` is replaced
-    /// by agent-service's actual address.
+    /// by agent-service's actual address (`https://` when agent-service serves TLS).
     pub async fn start(
         agent: AgentSettings,
         bot: BotSettings,
@@ -74,7 +74,12 @@ impl Stack {
             agent_service::Application::build_with_outage(agent, clock.clone(), outage).await?;
         let agent_metrics = agent_app.metrics_addr();
         let agent_addr = agent_app.local_addr();
-        bot.agent.url = format!("http://{agent_addr}");
+        let scheme = if agent_settings.server.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        bot.agent.url = format!("{scheme}://{agent_addr}");
         let bot_settings = bot.clone();
         let bot_app = match bot_service::Application::build(bot, clock.clone()).await {
             Ok(app) => app,

@@ -53,10 +53,31 @@ fn check_message(client_message_id: &str, text: &str) -> Result<(), DomainError>
     check_text(text)
 }
 
+/// The stored message a retry found, if the retry carries the same text; a client
+/// message id reused for another text is a client bug, not a retry.
+fn same_message(stored: TicketEvent, retried: &EventKind) -> Result<TicketEvent, DomainError> {
+    match (&stored.kind, retried) {
+        (
+            EventKind::Message {
+                text,
+                client_message_id: Some(id),
+                ..
+            },
+            EventKind::Message { text: again, .. },
+        ) if text != again => Err(DomainError::WrongState(format!(
+            "client_message_id '{id}' was already used for a different text; choose a new id for each message (a retry repeats the same text)"
+        ))),
+        _ => Ok(stored),
+    }
+}
+
 /// A message text must have something in it and fit [`MAX_MESSAGE_CHARS`].
 fn check_text(text: &str) -> Result<(), DomainError> {
-    if text.trim().is_empty() {
-        return Err(DomainError::invalid("text", "must not be empty"));
+    if server_kit::text::is_blank(text) {
+        return Err(DomainError::invalid(
+            "text",
+            "must not be empty (whitespace and invisible characters do not count)",
+        ));
     }
     limit_chars("text", text, MAX_MESSAGE_CHARS)
 }
@@ -163,7 +184,7 @@ impl Conversation {
                 self.dispatcher.hub().event(event.clone());
                 Ok(event)
             }
-            Some(Appended::Duplicate(event)) => Ok(event),
+            Some(Appended::Duplicate(event)) => same_message(event, kind),
             Some(Appended::Refused(ticket)) => Err(DomainError::WrongState(match ticket.status {
                 TicketStatus::Closed => format!("ticket {ticket_id} is closed"),
                 _ => format!("ticket {ticket_id} is not with you now"),

@@ -176,7 +176,11 @@ pub fn reference(day: &str, number: u64) -> String {
 
 /// INVALID_ARGUMENT unless the description has 1-2000 characters of substance.
 pub fn validate_description(description: &str) -> Result<(), DomainError> {
-    let chars = description.trim().chars().count();
+    // Zero-width and other invisible characters do not make a description longer.
+    let chars = description
+        .trim_matches(server_kit::text::is_invisible)
+        .chars()
+        .count();
     if !DESCRIPTION_CHARS.contains(&chars) {
         return Err(DomainError::invalid(
             "description",

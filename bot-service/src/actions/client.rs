@@ -24,7 +24,7 @@ impl ActionClient {
     /// counted in `sockets`.
     pub fn new(
         settings: LinkSettings,
-        jwt_secret: &str,
+        tokens: std::sync::Arc<dyn server_kit::auth::Minter>,
         sockets: server_kit::net::SocketAudit,
     ) -> Result<Self, tonic::transport::Error> {
         Ok(Self {
@@ -33,7 +33,7 @@ impl ActionClient {
                     retry_timeouts: false,
                     ..settings
                 },
-                jwt_secret,
+                tokens,
                 sockets,
             )?,
         })

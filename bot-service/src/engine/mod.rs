@@ -332,6 +332,29 @@ impl Engine {
         counts
     }
 
+    /// PERMISSION_DENIED unless session `session_id` was opened at `entrance`: a session
+    /// belongs to its owner at its entrance, so a seller's token with the same subject
+    /// does not drive a shopper's session. An unknown id passes (the operation itself
+    /// says NOT_FOUND).
+    pub async fn check_entrance(
+        &self,
+        session_id: &str,
+        entrance: Entrance,
+    ) -> Result<(), BotError> {
+        let Some(cell) = self.registry.get(session_id) else {
+            return Ok(());
+        };
+        let opened_at = cell.lock().await.entrance;
+        if opened_at != entrance {
+            return Err(BotError::Forbidden(format!(
+                "session {session_id} belongs to the {} entrance; this token is for the {} entrance",
+                opened_at.as_str().to_uppercase(),
+                entrance.as_str().to_uppercase()
+            )));
+        }
+        Ok(())
+    }
+
     /// The session `session_id`, locked, if it belongs to `user`; caught up with its
     /// ticket, and closed first if its idle limit has passed.
     async fn owned(

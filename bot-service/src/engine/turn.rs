@@ -3,7 +3,9 @@
 
 use super::{BotError, Engine};
 use crate::{
-    session::{RecognisedIntent, Reply, Session, SessionState, SessionView, Speaker},
+    session::{
+        RecognisedIntent, Reply, Session, SessionState, SessionView, Speaker, memory::Answered,
+    },
     vocabulary::IntentKind,
 };
 
@@ -59,11 +61,19 @@ impl Engine {
         validate_message_id(client_message_id)?;
         self.validate_text(text)?;
         let mut session = self.owned(user, session_id).await?;
-        if let Some(reply) = session.replies.answered(client_message_id) {
-            return Ok(TurnOutcome {
-                reply: TurnReply::Bot(reply.clone()),
-                session: session.view(),
-            });
+        match session.replies.lookup(client_message_id, text) {
+            Answered::New => {}
+            Answered::Replay(reply) => {
+                return Ok(TurnOutcome {
+                    reply: TurnReply::Bot(reply.clone()),
+                    session: session.view(),
+                });
+            }
+            Answered::OtherText => {
+                return Err(BotError::WrongState(format!(
+                    "client_message_id '{client_message_id}' was already used for a different text; choose a new id for each message (a retry repeats the same text)"
+                )));
+            }
         }
         match session.state {
             SessionState::Closed => return Err(closed_error(&session)),
@@ -106,7 +116,7 @@ impl Engine {
         session.log(Speaker::Bot, &reply.text, now, None);
         session
             .replies
-            .remember(client_message_id.to_owned(), reply.clone());
+            .remember(client_message_id.to_owned(), text, reply.clone());
         Ok(TurnOutcome {
             session: session.view(),
             reply: TurnReply::Bot(reply),
@@ -174,8 +184,11 @@ impl Engine {
         if text.is_empty() {
             return Err(BotError::invalid("text", "must not be empty"));
         }
-        if text.trim().is_empty() {
-            return Err(BotError::invalid("text", "must not be only whitespace"));
+        if server_kit::text::is_blank(text) {
+            return Err(BotError::invalid(
+                "text",
+                "must not be only whitespace or invisible characters",
+            ));
         }
         let chars = text.chars().count();
         if chars > self.settings.max_message_chars {

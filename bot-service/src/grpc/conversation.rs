@@ -1,5 +1,6 @@
 //! `honeydesk.bot.v1.ConversationService`: the customer's conversation. Roles: consumer
-//! at the CONSUMER entrance, merchant at the MERCHANT entrance.
+//! at the CONSUMER entrance, merchant at the MERCHANT entrance; a session answers only
+//! its owner with the role of its entrance.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use server_kit::{Caller, Role, Shutdown, shutdown::ServerStream, time::to_durati
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
+use super::CallerLimits;
 use super::convert::{
     entrance_from_pb, event_to_pb, filed_to_pb, language_from_pb, reply_to_pb, session_to_pb,
 };
@@ -19,20 +21,50 @@ use crate::{
 /// The conversation API over the engine.
 pub struct ConversationApi {
     engine: Arc<Engine>,
+    limits: CallerLimits,
     shutdown: Shutdown,
 }
 
 impl ConversationApi {
-    /// A conversation API for `engine`; its event streams end with UNAVAILABLE when
-    /// `shutdown` drains.
-    pub fn new(engine: Arc<Engine>, shutdown: Shutdown) -> Self {
-        Self { engine, shutdown }
+    /// A conversation API for `engine`, its callers held to `limits`; its event
+    /// streams end with UNAVAILABLE when `shutdown` drains.
+    pub fn new(engine: Arc<Engine>, limits: CallerLimits, shutdown: Shutdown) -> Self {
+        Self {
+            engine,
+            limits,
+            shutdown,
+        }
     }
 }
 
 /// Customers only; the session check (ownership) is the engine's.
 fn customer<T>(request: &Request<T>, action: &str) -> Result<Caller, Status> {
     Caller::of(request, &[Role::Consumer, Role::Merchant], action)
+}
+
+/// The entrance a customer role signs in at (`customer` admits no other role).
+fn entrance_of(role: Role) -> Entrance {
+    match role {
+        Role::Merchant => Entrance::Merchant,
+        _ => Entrance::Consumer,
+    }
+}
+
+impl ConversationApi {
+    /// The caller, a customer whose role is that of the entrance session `session_id`
+    /// was opened at (ownership by subject is the engine's check).
+    async fn owner<T>(
+        &self,
+        request: &Request<T>,
+        session_id: &str,
+        action: &str,
+    ) -> Result<Caller, Status> {
+        let caller = customer(request, action)?;
+        self.engine
+            .check_entrance(session_id, entrance_of(caller.role))
+            .await?;
+        Ok(caller)
+    }
 }
 
 /// The role an entrance demands.
@@ -52,6 +84,7 @@ impl ConversationService for ConversationApi {
         request: Request<pb::StartSessionRequest>,
     ) -> Result<Response<pb::StartSessionResponse>, Status> {
         let caller = customer(&request, "start a session")?;
+        self.limits.sessions.check(&caller.subject)?;
         let entrance = entrance_from_pb(request.get_ref().entrance)?;
         let language = language_from_pb(request.get_ref().language)?;
         let needed = required_role(entrance);
@@ -74,7 +107,10 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::SendMessageRequest>,
     ) -> Result<Response<pb::SendMessageResponse>, Status> {
-        let caller = customer(&request, "send messages")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "send messages")
+            .await?;
+        self.limits.messages.check(&request.get_ref().session_id)?;
         let m = request.into_inner();
         let outcome = self
             .engine
@@ -101,7 +137,9 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::GetSessionRequest>,
     ) -> Result<Response<pb::GetSessionResponse>, Status> {
-        let caller = customer(&request, "read sessions")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "read sessions")
+            .await?;
         let session = self
             .engine
             .get(&caller.subject, &request.get_ref().session_id)
@@ -115,7 +153,10 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::EndSessionRequest>,
     ) -> Result<Response<pb::EndSessionResponse>, Status> {
-        let caller = customer(&request, "end sessions")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "end sessions")
+            .await?;
+        self.limits.writes.check(&caller.subject)?;
         let session = self
             .engine
             .end(&caller.subject, &request.get_ref().session_id)
@@ -129,7 +170,10 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::RequestAgentRequest>,
     ) -> Result<Response<pb::RequestAgentResponse>, Status> {
-        let caller = customer(&request, "ask for a person")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "ask for a person")
+            .await?;
+        self.limits.writes.check(&caller.subject)?;
         let handoff = self
             .engine
             .request_agent(&caller.subject, &request.get_ref().session_id)
@@ -148,7 +192,10 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::LeaveQueueRequest>,
     ) -> Result<Response<pb::LeaveQueueResponse>, Status> {
-        let caller = customer(&request, "leave the queue")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "leave the queue")
+            .await?;
+        self.limits.writes.check(&caller.subject)?;
         let session = self
             .engine
             .leave_queue(&caller.subject, &request.get_ref().session_id)
@@ -164,14 +211,19 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::StreamSessionEventsRequest>,
     ) -> Result<Response<Self::StreamSessionEventsStream>, Status> {
-        let caller = customer(&request, "follow a session")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "follow a session")
+            .await?;
+        let slot = self.limits.streams.open(&caller.subject)?;
         let r = request.get_ref();
         let events = self
             .engine
             .events(&caller.subject, &r.session_id, r.after_sequence)
             .await?;
         Ok(Response::new(self.shutdown.end_on_drain(events.map(
-            |item| {
+            move |item| {
+                // The stream's place under the per-user cap is held while it is open.
+                let _open = &slot;
                 item.map(|e| pb::StreamSessionEventsResponse {
                     event: Some(event_to_pb(&e)),
                 })
@@ -184,7 +236,10 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::RateReplyRequest>,
     ) -> Result<Response<pb::RateReplyResponse>, Status> {
-        let caller = customer(&request, "rate replies")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "rate replies")
+            .await?;
+        self.limits.writes.check(&caller.subject)?;
         let m = request.into_inner();
         self.engine
             .rate_reply(&caller.subject, &m.session_id, &m.reply_id, m.helpful)
@@ -196,7 +251,10 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::RateAgentRequest>,
     ) -> Result<Response<pb::RateAgentResponse>, Status> {
-        let caller = customer(&request, "rate agents")?;
+        let caller = self
+            .owner(&request, &request.get_ref().session_id, "rate agents")
+            .await?;
+        self.limits.writes.check(&caller.subject)?;
         let r = request.get_ref();
         self.engine
             .rate_agent(&caller.subject, &r.session_id, r.score, &r.comment)
@@ -208,7 +266,14 @@ impl ConversationService for ConversationApi {
         &self,
         request: Request<pb::AcceptComplaintOfferRequest>,
     ) -> Result<Response<pb::AcceptComplaintOfferResponse>, Status> {
-        let caller = customer(&request, "complain about an agent")?;
+        let caller = self
+            .owner(
+                &request,
+                &request.get_ref().session_id,
+                "complain about an agent",
+            )
+            .await?;
+        self.limits.writes.check(&caller.subject)?;
         let r = request.get_ref();
         let (filed, text) = self
             .engine

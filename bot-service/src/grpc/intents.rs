@@ -39,7 +39,7 @@ impl IntentService for IntentApi {
         )?;
         let m = request.into_inner();
         let entrance = entrance_from_pb(m.entrance)?;
-        if m.text.trim().is_empty() {
+        if server_kit::text::is_blank(&m.text) {
             return Err(BotError::invalid("text", "must not be empty").into());
         }
         if m.text.chars().count() > 2000 {

@@ -4,7 +4,9 @@
 mod conversation;
 mod convert;
 mod intents;
+mod limits;
 mod status;
 
 pub use conversation::ConversationApi;
 pub use intents::IntentApi;
+pub use limits::CallerLimits;

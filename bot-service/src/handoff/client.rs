@@ -32,9 +32,11 @@ pub struct AgentServiceClient {
 impl AgentServiceClient {
     /// A client for `settings.url`; connections are made lazily, so bot-service starts
     /// (and answers intents) while agent-service is down.
+    /// `tls` is the TLS an `https://` URL needs.
     pub fn new(
         settings: &AgentLinkSettings,
-        jwt_secret: &str,
+        tls: Option<tonic::transport::ClientTlsConfig>,
+        tokens: Arc<dyn server_kit::auth::Minter>,
         sockets: server_kit::net::SocketAudit,
     ) -> Result<Self, tonic::transport::Error> {
         let link = LinkSettings {
@@ -43,9 +45,10 @@ impl AgentServiceClient {
             channels: settings.channels,
             attempts: settings.attempts,
             retry_timeouts: true,
+            tls,
         };
         Ok(Self {
-            link: ServiceLink::new(link, jwt_secret, sockets)?,
+            link: ServiceLink::new(link, tokens, sockets)?,
         })
     }
 

@@ -5,6 +5,7 @@
 
 use std::{
     collections::{HashMap, VecDeque},
+    hash::{DefaultHasher, Hash, Hasher},
     time::SystemTime,
 };
 
@@ -73,7 +74,8 @@ impl Transcript {
 /// reply with the rating it was given.
 #[derive(Clone, Debug, Default)]
 pub struct Replies {
-    answered: VecDeque<(String, Reply)>,
+    /// Client message id, a fingerprint of the text it carried, the reply.
+    answered: VecDeque<(String, u64, Reply)>,
     rateable: HashMap<String, Rateable>,
     rateable_order: VecDeque<String>,
 }
@@ -85,17 +87,50 @@ struct Rateable {
     rating: Option<bool>,
 }
 
+/// What a client message id was used for before.
+#[derive(Debug)]
+pub enum Answered<'a> {
+    /// Not (or no longer) remembered: a new message.
+    New,
+    /// A retry of the same message: this was its reply.
+    Replay(&'a Reply),
+    /// The id was used for a different text (a client bug, not a retry).
+    OtherText,
+}
+
+/// A fingerprint of a message text (kept instead of the text itself).
+fn fingerprint(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
 impl Replies {
     /// The reply already given to `client_message_id`, if still remembered.
     pub fn answered(&self, client_message_id: &str) -> Option<&Reply> {
         self.answered
             .iter()
-            .find(|(id, _)| id == client_message_id)
-            .map(|(_, r)| r)
+            .find(|(id, _, _)| id == client_message_id)
+            .map(|(_, _, r)| r)
     }
 
-    /// Remembers `reply` for `client_message_id`, forgetting the oldest beyond the bounds.
-    pub fn remember(&mut self, client_message_id: String, reply: Reply) {
+    /// Whether `client_message_id` carrying `text` is new, a retry, or a reuse of the id
+    /// for another text.
+    pub fn lookup(&self, client_message_id: &str, text: &str) -> Answered<'_> {
+        match self
+            .answered
+            .iter()
+            .find(|(id, _, _)| id == client_message_id)
+        {
+            None => Answered::New,
+            Some((_, print, reply)) if *print == fingerprint(text) => Answered::Replay(reply),
+            Some(_) => Answered::OtherText,
+        }
+    }
+
+    /// Remembers `reply` to `text` for `client_message_id`, forgetting the oldest beyond
+    /// the bounds.
+    pub fn remember(&mut self, client_message_id: String, text: &str, reply: Reply) {
         let intent = match &reply.intent {
             Some(intent) => Some(intent.name.clone()),
             None if reply.fallback => Some("fallback".to_owned()),
@@ -115,7 +150,8 @@ impl Replies {
         if self.answered.len() == REMEMBERED_TURNS {
             self.answered.pop_front();
         }
-        self.answered.push_back((client_message_id, reply));
+        self.answered
+            .push_back((client_message_id, fingerprint(text), reply));
     }
 
     /// The intent a recent reply answered with.
@@ -162,7 +198,7 @@ mod tests {
                 at: SystemTime::UNIX_EPOCH,
                 intent: None,
             });
-            replies.remember(format!("m{n}"), reply(n));
+            replies.remember(format!("m{n}"), "text", reply(n));
         }
         assert_eq!(transcript.written(), 1000);
         assert_eq!(transcript.lines().len(), 40);
@@ -179,7 +215,7 @@ mod tests {
     #[test]
     fn a_rating_replaces_the_previous_one() {
         let mut replies = Replies::default();
-        replies.remember("m1".into(), reply(1));
+        replies.remember("m1".into(), "text", reply(1));
         assert_eq!(replies.rate("r1", true), None);
         assert_eq!(replies.rate("r1", false), Some(true));
         assert_eq!(replies.rate("nope", true), None);

@@ -1,8 +1,12 @@
-//! bot-service settings: the `[server]`, `[bot]`, `[agent]` and `[actions]` tables of a
-//! TOML file, under `HONEYDESK_*` environment variables, under command-line flags.
+//! bot-service settings: the `[server]`, `[bot]`, `[agent]`, `[actions]`, `[identity]`
+//! and `[limits]` tables of a TOML file, under `HONEYDESK_*` environment variables,
+//! under command-line flags.
 
-use std::{collections::BTreeMap, path::PathBuf, time::Duration};
+mod outbound;
 
+use std::{path::PathBuf, time::Duration};
+
+pub use outbound::{ActionSettings, AgentLinkSettings, IdentitySettings, LimitSettings};
 use serde::Deserialize;
 use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
 
@@ -21,6 +25,10 @@ pub struct BotSettings {
     pub agent: AgentLinkSettings,
     /// The back ends that carry out task intents.
     pub actions: ActionSettings,
+    /// How bot-service proves who it is to the services it calls.
+    pub identity: IdentitySettings,
+    /// Per-caller limits (`[limits]`); 0 turns one off.
+    pub limits: LimitSettings,
 }
 
 /// How the robot behaves.
@@ -70,72 +78,6 @@ impl BehaviourSettings {
     }
 }
 
-/// How bot-service reaches agent-service.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AgentLinkSettings {
-    /// agent-service's address, e.g. `http://127.0.0.1:50052`.
-    pub url: String,
-    /// Deadline for each call, in milliseconds.
-    pub deadline_ms: u64,
-    /// Channels kept open (calls are spread over them).
-    pub channels: usize,
-    /// Attempts for idempotent calls (first try included).
-    pub attempts: u32,
-}
-
-impl Default for AgentLinkSettings {
-    fn default() -> Self {
-        Self {
-            url: "http://127.0.0.1:50052".to_owned(),
-            deadline_ms: 3000,
-            channels: 4,
-            attempts: 3,
-        }
-    }
-}
-
-impl AgentLinkSettings {
-    /// The per-call deadline.
-    pub fn deadline(&self) -> Duration {
-        Duration::from_millis(self.deadline_ms)
-    }
-}
-
-/// How bot-service reaches the back ends of task intents (`[actions]`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ActionSettings {
-    /// Back-end addresses (`http://host:port`) by the names the catalogue's tasks use
-    /// (`[actions.backends] topup = "http://…"`). A task whose back end is not listed
-    /// tells the customer its service is not available.
-    pub backends: BTreeMap<String, String>,
-    /// Deadline of each call, in milliseconds; past it the outcome is unknown.
-    pub deadline_ms: u64,
-    /// Channels kept open to each back end.
-    pub channels: usize,
-    /// Attempts when a back end is unreachable (the idempotency key makes them safe).
-    pub attempts: u32,
-}
-
-impl Default for ActionSettings {
-    fn default() -> Self {
-        Self {
-            backends: BTreeMap::new(),
-            deadline_ms: 3000,
-            channels: 2,
-            attempts: 2,
-        }
-    }
-}
-
-impl ActionSettings {
-    /// The per-call deadline.
-    pub fn deadline(&self) -> Duration {
-        Duration::from_millis(self.deadline_ms)
-    }
-}
-
 /// Command-line flags (and environment variables) of bot-service.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct BotArgs {
@@ -163,6 +105,27 @@ pub struct BotArgs {
     /// Deadline for calls to agent-service, in milliseconds.
     #[arg(long, env = "HONEYDESK_AGENT_DEADLINE_MS")]
     pub agent_deadline_ms: Option<u64>,
+    /// CA (PEM) that signed agent-service's certificate (for an https:// agent URL).
+    #[arg(long, env = "HONEYDESK_AGENT_CA")]
+    pub agent_ca: Option<PathBuf>,
+    /// Client certificate (PEM) bot-service presents to agent-service (mTLS).
+    #[arg(long, env = "HONEYDESK_AGENT_CLIENT_CERT")]
+    pub agent_client_cert: Option<PathBuf>,
+    /// Private key (PEM) of that client certificate.
+    #[arg(long, env = "HONEYDESK_AGENT_CLIENT_KEY")]
+    pub agent_client_key: Option<PathBuf>,
+    /// bot-service's own token-signing key (PEM), instead of the HS256 secret.
+    #[arg(long, env = "HONEYDESK_IDENTITY_KEY")]
+    pub identity_key: Option<PathBuf>,
+    /// The `kid` of that key in the callee's JWKS file.
+    #[arg(long, env = "HONEYDESK_IDENTITY_KEY_ID")]
+    pub identity_key_id: Option<String>,
+    /// New sessions per user per minute (0 = no limit).
+    #[arg(long, env = "HONEYDESK_LIMIT_SESSIONS_PER_MINUTE")]
+    pub limit_sessions_per_minute: Option<u32>,
+    /// Messages per session per second after a burst (0 = no limit).
+    #[arg(long, env = "HONEYDESK_LIMIT_MESSAGES_PER_SECOND")]
+    pub limit_messages_per_second: Option<u32>,
     /// A task back end as NAME=URL (repeatable, or comma-separated in the variable),
     /// e.g. `topup=http://127.0.0.1:50053`.
     #[arg(
@@ -196,6 +159,28 @@ impl BotSettings {
         }
         if let Some(v) = args.agent_deadline_ms {
             settings.agent.deadline_ms = v;
+        }
+        let tls = &mut settings.agent.tls;
+        for (to, from) in [
+            (&mut tls.ca_file, &args.agent_ca),
+            (&mut tls.cert_file, &args.agent_client_cert),
+            (&mut tls.key_file, &args.agent_client_key),
+        ] {
+            if let Some(v) = from {
+                *to = Some(v.clone());
+            }
+        }
+        if let Some(v) = args.limit_sessions_per_minute {
+            settings.limits.sessions_per_minute = v;
+        }
+        if let Some(v) = args.limit_messages_per_second {
+            settings.limits.messages_per_second = v;
+        }
+        if let Some(v) = &args.identity_key {
+            settings.identity.key_file = Some(v.clone());
+        }
+        if let Some(v) = &args.identity_key_id {
+            settings.identity.key_id = Some(v.clone());
         }
         for pair in &args.action_backends {
             let (name, url) = pair
@@ -244,6 +229,12 @@ impl BotSettings {
         }
         if self.agent.attempts == 0 {
             return Err(invalid("agent.attempts", "must be at least 1"));
+        }
+        if self.identity.key_file.is_some() != self.identity.key_id.is_some() {
+            return Err(invalid(
+                "identity.key_id",
+                "identity.key_file and identity.key_id go together",
+            ));
         }
         self.validate_actions()
     }

@@ -1,0 +1,127 @@
+//! Per-caller limits over real gRPC, on by default, on the fake clock: an eleventh new
+//! session for one user within the minute, a twenty-first message in a burst on one
+//! session, and one event stream too many for a user are RESOURCE_EXHAUSTED with a
+//! retry-after hint; other callers are not affected, and time refills the bucket.
+
+use std::time::Duration;
+
+use honeydesk::{
+    TestApp,
+    chat::Chat,
+    testing::{Options, authed},
+};
+use honeydesk_proto::bot::v1 as pb;
+use server_kit::{Role, limits::RETRY_AFTER_MS};
+use tonic::{Code, Status};
+
+fn assert_limited(status: &Status, what: &str) {
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(status.message().contains(what), "{}", status.message());
+    let wait: u64 = status
+        .metadata()
+        .get(RETRY_AFTER_MS)
+        .expect("a retry-after hint")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0);
+}
+
+async fn start(app: &TestApp, token: &str) -> Result<pb::StartSessionResponse, Status> {
+    app.conversation()
+        .await
+        .start_session(authed(
+            pb::StartSessionRequest {
+                entrance: pb::Entrance::Consumer as i32,
+                language: pb::Language::Zh as i32,
+            },
+            token,
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
+#[tokio::test]
+async fn new_sessions_per_user_are_limited_to_ten_a_minute() {
+    let app = TestApp::spawn().await;
+    let flood = app.token("flooder", Role::Consumer);
+    for _ in 0..10 {
+        start(&app, &flood).await.expect("within the limit");
+    }
+    let status = start(&app, &flood).await.unwrap_err();
+    assert_limited(&status, "new sessions per user");
+    start(&app, &app.token("someone-else", Role::Consumer))
+        .await
+        .expect("another user has a limit of their own");
+    app.clock.advance(Duration::from_secs(6));
+    start(&app, &flood)
+        .await
+        .expect("a tenth of a minute refills one");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn messages_per_session_are_limited_after_a_burst() {
+    let app = TestApp::spawn().await;
+    let mut chat = Chat::consumer(&app).await;
+    for i in 0..20 {
+        chat.say_with_id(&format!("m{i}"), "你好")
+            .await
+            .expect("within the burst");
+    }
+    let status = chat.say_with_id("m20", "你好").await.unwrap_err();
+    assert_limited(&status, "messages per session");
+    app.clock.advance(Duration::from_secs(1));
+    for i in 21..26 {
+        chat.say_with_id(&format!("m{i}"), "你好")
+            .await
+            .expect("five a second after the burst");
+    }
+    app.stop().await;
+}
+
+/// Opens one more event stream on `chat`'s session.
+async fn try_events(chat: &mut Chat) -> Result<(), Status> {
+    chat.client
+        .stream_session_events(authed(
+            pb::StreamSessionEventsRequest {
+                session_id: chat.session.clone(),
+                after_sequence: 0,
+            },
+            &chat.token,
+        ))
+        .await
+        .map(drop)
+}
+
+#[tokio::test]
+async fn open_event_streams_per_user_are_capped() {
+    let app = TestApp::spawn_with(Options {
+        bot: Some(Box::new(|b| b.limits.streams_per_user = 2)),
+        ..Options::default()
+    })
+    .await;
+    let mut chat = Chat::consumer(&app).await;
+    chat.say("我要申请退款").await;
+    chat.request_agent()
+        .await
+        .expect("queued: the event stream follows the queue");
+    let first = chat.events(0).await;
+    let _second = chat.events(0).await;
+    let status = try_events(&mut chat).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(status.message().contains("event streams per user"));
+    // Closing one frees its place (the server learns of it asynchronously).
+    drop(first);
+    let mut reopened = false;
+    for _ in 0..250 {
+        if try_events(&mut chat).await.is_ok() {
+            reopened = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reopened, "a closed stream's place was never freed");
+    app.stop().await;
+}
