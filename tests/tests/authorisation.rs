@@ -76,6 +76,26 @@ const MATRIX: &[(&str, &[Role])] = &[
     ),
     ("honeydesk.agent.v1.TicketService/WatchTicket", &[Service]),
     ("honeydesk.agent.v1.TicketService/RateTicket", &[Service]),
+    (
+        "honeydesk.agent.v1.TicketService/ListTicketEvents",
+        &[Service],
+    ),
+    (
+        "honeydesk.agent.v1.RobotFeedbackService/RecordUnanswered",
+        &[Service],
+    ),
+    (
+        "honeydesk.agent.v1.RobotFeedbackService/RecordReplyRating",
+        &[Service],
+    ),
+    (
+        "honeydesk.agent.v1.RobotFeedbackService/ListUnansweredQuestions",
+        &[Service, Supervisor],
+    ),
+    (
+        "honeydesk.agent.v1.RobotFeedbackService/ListReplyRatings",
+        &[Service, Supervisor],
+    ),
     ("honeydesk.agent.v1.AgentDeskService/SignIn", &[Agent]),
     ("honeydesk.agent.v1.AgentDeskService/SetPresence", &[Agent]),
     ("honeydesk.agent.v1.AgentDeskService/StreamDesk", &[Agent]),
