@@ -47,7 +47,7 @@ impl SqlStore {
         kind: &EventKind,
         agent_guard: Option<&str>,
     ) -> Result<Option<TicketEvent>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let bump = "UPDATE tickets SET last_sequence = last_sequence + 1 WHERE ticket_id = $1";
         let next = match agent_guard {
             None => {
@@ -138,7 +138,7 @@ impl ChatStore for SqlStore {
         agent_id: &str,
         at: SystemTime,
     ) -> Result<Option<Transition>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let assigned = sqlx::query(
             "UPDATE tickets
              SET status = 'with_agent', agent_id = $2, assigned_at = $3, target_agent_id = NULL,
@@ -168,7 +168,7 @@ impl ChatStore for SqlStore {
         note: &str,
         at: SystemTime,
     ) -> Result<Option<Moved>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let moved = sqlx::query(
             "UPDATE tickets
              SET status = 'queued', skill = $3, target_agent_id = $4,
@@ -229,7 +229,7 @@ impl ChatStore for SqlStore {
     async fn clear_target(&self, ticket_id: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE tickets SET target_agent_id = NULL WHERE ticket_id = $1")
             .bind(ticket_id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -278,7 +278,7 @@ impl ChatStore for SqlStore {
         .bind(i64::from(r.score))
         .bind(&r.comment)
         .bind(unix_millis(r.rated_at))
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         self.rating(&r.ticket_id)
             .await?

@@ -94,7 +94,7 @@ impl SqlStore {
     /// rule (key, one complaint per ticket and customer) refused it.
     async fn insert_complaint(&self, new: &NewComplaint) -> Result<Option<Complaint>, StoreError> {
         let c = &new.complaint;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let day = yyyymmdd(c.filed_at);
         let number: i64 = sqlx::query(
             "INSERT INTO complaint_counters (day, last_number) VALUES ($1, 1)
@@ -286,7 +286,7 @@ impl ComplaintStore for SqlStore {
         entry: &AuditEntry,
         outcome: Option<&str>,
     ) -> Result<Option<Complaint>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let changed = sqlx::query(
             "UPDATE complaints SET status = $3, outcome = COALESCE($4, outcome)
              WHERE reference = $1 AND status = $2

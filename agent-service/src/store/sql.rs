@@ -34,6 +34,8 @@ pub enum Dialect {
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// Where writes go: the same pool on PostgreSQL, one connection on SQLite.
+    writer: AnyPool,
     dialect: Dialect,
     group_commit: GroupCommit,
     announce: Announce,
@@ -63,7 +65,7 @@ impl SqlStore {
                 "replicas need a shared PostgreSQL database; an embedded SQLite file serves one agent-service process".into(),
             ));
         }
-        let pool = match dialect {
+        let (pool, writer) = match dialect {
             Dialect::Sqlite => {
                 if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(p).parent())
                     && !dir.as_os_str().is_empty()
@@ -75,38 +77,26 @@ impl SqlStore {
                 } else {
                     format!("{url}?mode=rwc")
                 };
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            for pragma in [
-                                "PRAGMA journal_mode = WAL",
-                                "PRAGMA synchronous = FULL",
-                                "PRAGMA foreign_keys = ON",
-                                "PRAGMA busy_timeout = 5000",
-                            ] {
-                                sqlx::query(pragma).execute(&mut *conn).await?;
-                            }
-                            Ok(())
-                        })
-                    })
-                    .connect(&url)
-                    .await?
+                let pool = sqlite_pool(&url, 8).await?;
+                SQLITE_MIGRATIONS.run(&pool).await?;
+                // SQLite takes one writer at a time; writers queued on one connection
+                // wait their turn in order instead of retrying in SQLite's busy handler,
+                // whose growing sleeps (up to 100 ms) made the slow tail of every write.
+                let writer = sqlite_pool(&url, 1).await?;
+                (pool, writer)
             }
             Dialect::Postgres => {
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .connect(url)
-                    .await?
+                    .await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                (pool.clone(), pool)
             }
         };
-        match dialect {
-            Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-        }
         Ok(Self {
             group_commit: GroupCommit::start(
-                pool.clone(),
+                writer.clone(),
                 match dialect {
                     Dialect::Sqlite => 1,
                     Dialect::Postgres => POSTGRES_WRITERS,
@@ -114,6 +104,7 @@ impl SqlStore {
                 Announce(replicas),
             ),
             pool,
+            writer,
             dialect,
             announce: Announce(replicas),
         })
@@ -134,6 +125,11 @@ impl SqlStore {
         &self.pool
     }
 
+    /// The pool writes go through (transactions and single-statement writes).
+    pub(super) fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// The writer that stores new tickets in shared transactions.
     pub(super) fn group_commit(&self) -> &GroupCommit {
         &self.group_commit
@@ -146,8 +142,31 @@ impl SqlStore {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+/// A pool of up to `connections` to the SQLite file at `url`, each in WAL mode with
+/// full fsync on commit.
+async fn sqlite_pool(url: &str, connections: u32) -> Result<AnyPool, StoreError> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = FULL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA busy_timeout = 5000",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
 }
 
 /// The file path of a `sqlite://PATH[?…]` URL.
@@ -224,7 +243,7 @@ impl Store for SqlStore {
         .bind(entrances.join(","))
         .bind(i64::from(p.capacity))
         .bind(unix_millis(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await;
         match result {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -274,7 +293,7 @@ impl Store for SqlStore {
         .bind(presence.as_str())
         .bind(unix_millis(at))
         .bind(agent_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         self.agent(agent_id).await
     }

@@ -228,7 +228,7 @@ impl TicketStore for SqlStore {
         notice: &str,
         at: SystemTime,
     ) -> Result<Option<Transition>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let closed = sqlx::query(
             "UPDATE tickets
              SET status = 'closed', closed_at = $2, close_reason = $3, last_sequence = last_sequence + 1
@@ -281,7 +281,7 @@ impl TicketStore for SqlStore {
         at: SystemTime,
         kind: &EventKind,
     ) -> Result<Option<TicketEvent>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let next = sqlx::query(
             "UPDATE tickets SET last_sequence = last_sequence + 1
              WHERE ticket_id = $1 RETURNING last_sequence",
