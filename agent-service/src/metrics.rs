@@ -21,7 +21,7 @@ pub const AGENTS: &str = "honeydesk_agent_agents";
 pub const CONVERSATIONS: &str = "honeydesk_agent_conversations";
 /// Time from a chat message being stored to its hand-over to a live stream, by `stream`.
 pub const RELAY_DELIVERY: &str = "honeydesk_agent_relay_delivery_seconds";
-/// Tickets written per group commit.
+/// Writes (new tickets, chat messages) per group commit.
 pub const GROUP_COMMIT_BATCH: &str = "honeydesk_agent_group_commit_batch_size";
 /// Store operation durations by `operation` and `outcome` (ok, error).
 pub const STORE_OPERATION: &str = "honeydesk_agent_store_operation_duration_seconds";
@@ -79,7 +79,11 @@ impl AgentMetrics {
             Some(Seconds),
             "From a chat message stored to its hand-over to a live stream.",
         );
-        m.describe_histogram(GROUP_COMMIT_BATCH, None, "Tickets per group commit.");
+        m.describe_histogram(
+            GROUP_COMMIT_BATCH,
+            None,
+            "Writes (new tickets, chat messages) per group commit.",
+        );
         m.describe_histogram(STORE_OPERATION, Some(Seconds), "Store operations.");
         m.describe_gauge(STORE_UP, None, "1 when the last store ping succeeded.");
         m.describe_counter(FLAGGED_MESSAGES, None, "Agent messages flagged abusive.");
@@ -124,7 +128,7 @@ impl AgentMetrics {
             .record(took.as_secs_f64());
     }
 
-    /// A group commit wrote `tickets` tickets.
+    /// A group commit wrote `tickets` writes.
     pub fn group_commit(&self, tickets: usize) {
         self.meter
             .histogram(GROUP_COMMIT_BATCH, &[])

@@ -6,11 +6,12 @@ use std::{collections::HashMap, time::SystemTime};
 
 use async_trait::async_trait;
 use server_kit::time::{from_unix_millis, unix_millis};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{
     Appended, ChatStore, Moved, OpenTicket, Rating, RatingTotal, SqlStore, StoreError, TicketStore,
     TicketTimes, Transition,
+    feed::Announce,
     sql::corrupt,
     ticket_sql::{
         EVENT_COLUMNS, TICKET_SELECT, event_from_row, insert_event, parse, sequence,
@@ -38,45 +39,62 @@ impl SqlStore {
             .map(event_from_row)
             .transpose()
     }
+}
 
-    /// Appends under the next sequence number when the guard holds; `None` when it does not.
-    async fn append_guarded(
-        &self,
-        ticket_id: &str,
-        at: SystemTime,
-        kind: &EventKind,
-        agent_guard: Option<&str>,
-    ) -> Result<Option<TicketEvent>, StoreError> {
-        let mut tx = self.writer().begin().await?;
-        let bump = "UPDATE tickets SET last_sequence = last_sequence + 1 WHERE ticket_id = $1";
-        let next = match agent_guard {
-            None => {
-                let sql = format!("{bump} AND status <> 'closed' RETURNING last_sequence");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(ticket_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            }
-            Some(agent) => {
-                let sql = format!(
-                    "{bump} AND status = 'with_agent' AND agent_id = $2 RETURNING last_sequence"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(ticket_id)
-                    .bind(agent)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            }
-        };
-        let Some(row) = next else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let seq = sequence(row.try_get("last_sequence")?)?;
-        let event = insert_event(&mut tx, self.announce(), ticket_id, seq, at, kind).await?;
-        tx.commit().await?;
-        Ok(Some(event))
-    }
+/// A chat message to append to a ticket.
+#[derive(Clone, Debug)]
+pub(super) struct NewMessage {
+    /// The ticket.
+    pub ticket_id: String,
+    /// When it was sent.
+    pub at: SystemTime,
+    /// The message.
+    pub kind: EventKind,
+    /// The agent who must hold the ticket, or none for the customer (who needs it open).
+    pub agent_guard: Option<String>,
+}
+
+/// Appends `message` under its ticket's next sequence number, inside the caller's
+/// transaction, when the guard holds; `None` when it does not.
+pub(super) async fn append_message(
+    conn: &mut AnyConnection,
+    announce: Announce,
+    message: &NewMessage,
+) -> Result<Option<TicketEvent>, StoreError> {
+    let bump = "UPDATE tickets SET last_sequence = last_sequence + 1 WHERE ticket_id = $1";
+    let next = match &message.agent_guard {
+        None => {
+            let sql = format!("{bump} AND status <> 'closed' RETURNING last_sequence");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&message.ticket_id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        Some(agent) => {
+            let sql = format!(
+                "{bump} AND status = 'with_agent' AND agent_id = $2 RETURNING last_sequence"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&message.ticket_id)
+                .bind(agent)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+    };
+    let Some(row) = next else {
+        return Ok(None);
+    };
+    let seq = sequence(row.try_get("last_sequence")?)?;
+    let event = insert_event(
+        conn,
+        announce,
+        &message.ticket_id,
+        seq,
+        message.at,
+        &message.kind,
+    )
+    .await?;
+    Ok(Some(event))
 }
 
 fn millis(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<SystemTime>, StoreError> {
@@ -253,7 +271,13 @@ impl ChatStore for SqlStore {
         {
             return Ok(Some(Appended::Duplicate(earlier)));
         }
-        match self.append_guarded(ticket_id, at, kind, agent_guard).await {
+        let message = NewMessage {
+            ticket_id: ticket_id.to_owned(),
+            at,
+            kind: kind.clone(),
+            agent_guard: agent_guard.map(str::to_owned),
+        };
+        match self.group_commit().append(message).await {
             Ok(Some(event)) => Ok(Some(Appended::Stored(event))),
             Ok(None) => Ok(self.ticket(ticket_id).await?.map(Appended::Refused)),
             // A retry raced the first attempt: the first one won.

@@ -1,15 +1,14 @@
-//! Escalation intake's writes, with group commit: new tickets (each with its transcript
-//! and first event) that arrive while a commit is in flight are written together in the
-//! next transaction, so many callers share one durable commit (one fsync on SQLite)
-//! instead of queueing for one each. Every caller is answered only after the commit
-//! that holds its ticket; a batch that fails is retried one ticket at a time, so one bad
-//! ticket never fails the others.
+//! Escalation intake's writes: new tickets, each with its transcript and first event,
+//! many rows per statement, inside a transaction the group commit
+//! ([`super::group_commit`]) shares with other writers' work.
 
-use std::{collections::HashSet, sync::Arc, time::SystemTime};
+use std::{
+    collections::{HashMap, HashSet},
+    time::SystemTime,
+};
 
 use server_kit::time::{from_unix_millis, unix_millis};
-use sqlx::{AnyConnection, AnyPool, Row};
-use tokio::sync::{Mutex, mpsc, oneshot};
+use sqlx::{AnyConnection, Row};
 
 use super::{
     StoreError,
@@ -18,12 +17,6 @@ use super::{
     rows::{placeholders, placeholders_then, rows_per_statement},
 };
 use crate::domain::{Escalation, EventKind, Ticket, TicketEvent, TicketStatus, TranscriptLine};
-
-/// Most tickets written in one transaction.
-const MAX_BATCH: usize = 128;
-
-/// Tickets waiting for the writer before callers wait to hand theirs over.
-const QUEUE_DEPTH: usize = 1024;
 
 /// A ticket to store.
 #[derive(Clone, Debug)]
@@ -38,134 +31,29 @@ pub(super) struct NewTicket {
     pub at: SystemTime,
 }
 
-/// `Some(ticket)` when stored, `None` when a unique rule (idempotency key, one open
-/// ticket per customer and entrance) refused it.
-type Inserted = Result<Option<Ticket>, StoreError>;
-
-/// Tickets waiting for a writer, with where to send each answer.
-type Incoming = Arc<Mutex<mpsc::Receiver<(NewTicket, oneshot::Sender<Inserted>)>>>;
-
-/// The handle callers use; the writer tasks end when the last handle is dropped.
-#[derive(Clone, Debug)]
-pub(super) struct GroupCommit {
-    queue: mpsc::Sender<(NewTicket, oneshot::Sender<Inserted>)>,
-    metrics: Observer,
-}
-
-/// Where the writers report batch sizes, once the application says.
-type Observer = Arc<std::sync::OnceLock<crate::metrics::AgentMetrics>>;
-
-impl GroupCommit {
-    /// Starts `writers` writer tasks over `pool`: one for SQLite (a single writer at a
-    /// time anyway), a few for PostgreSQL, where commits of different groups overlap.
-    pub fn start(pool: AnyPool, writers: usize, announce: Announce) -> Self {
-        let (queue, incoming) = mpsc::channel(QUEUE_DEPTH);
-        let incoming: Incoming = Arc::new(Mutex::new(incoming));
-        let metrics = Observer::default();
-        for _ in 0..writers.max(1) {
-            tokio::spawn(writer(
-                pool.clone(),
-                incoming.clone(),
-                metrics.clone(),
-                announce,
-            ));
-        }
-        Self { queue, metrics }
-    }
-
-    /// Reports each batch's size to `metrics` from now on (the first call wins).
-    pub fn observe(&self, metrics: crate::metrics::AgentMetrics) {
-        let _ = self.metrics.set(metrics);
-    }
-
-    /// Stores `ticket` durably (in whichever transaction takes it) and says whether a
-    /// unique rule refused it.
-    pub async fn insert(&self, ticket: NewTicket) -> Inserted {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((ticket, reply))
-            .await
-            .map_err(writers_gone)?;
-        answer.await.map_err(writers_gone)?
-    }
-}
-
-/// The writers are gone only once the store is closed.
-fn writers_gone<E>(_: E) -> StoreError {
-    StoreError::Database(sqlx::Error::PoolClosed)
-}
-
-/// Takes whatever has queued up, writes it in one transaction, answers every caller.
-async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer, announce: Announce) {
-    loop {
-        // One writer at a time takes what has queued up; the others write meanwhile.
-        let batch = {
-            let mut incoming = incoming.lock().await;
-            let Some(first) = incoming.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match incoming.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-            batch
-        };
-        let (tickets, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        if let Some(m) = metrics.get() {
-            m.group_commit(tickets.len());
-        }
-        match insert_all(&pool, announce, &tickets).await {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    // A caller that gave up still has its ticket stored; a retry with
-                    // the same key finds it.
-                    let _ = reply.send(Ok(result));
-                }
-            }
-            Err(e) if tickets.len() == 1 => {
-                if let Some(reply) = replies.into_iter().next() {
-                    let _ = reply.send(Err(e));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, tickets = tickets.len(), "group commit failed; storing one at a time");
-                for (ticket, reply) in tickets.iter().zip(replies) {
-                    let result = insert_all(&pool, announce, std::slice::from_ref(ticket))
-                        .await
-                        .map(|mut one| one.pop().flatten());
-                    let _ = reply.send(result);
-                }
-            }
-        }
-    }
-}
-
-/// Writes `tickets` in one transaction, each table's rows in as few statements as fit
-/// (every statement is a round trip); one result per ticket, in order.
-async fn insert_all(
-    pool: &AnyPool,
+/// Inserts `tickets` (those a unique rule allows), each with its transcript and first
+/// event, inside the caller's transaction, each table's rows in as few statements as fit
+/// (every statement is a round trip); the tickets stored, by id.
+pub(super) async fn insert_tickets_with_events(
+    conn: &mut AnyConnection,
     announce: Announce,
-    tickets: &[NewTicket],
-) -> Result<Vec<Option<Ticket>>, StoreError> {
-    let mut tx = pool.begin().await?;
+    tickets: &[&NewTicket],
+) -> Result<HashMap<String, Ticket>, StoreError> {
     let mut stored = HashSet::new();
     for chunk in tickets.chunks(rows_per_statement(TICKET_COLUMNS)) {
-        stored.extend(insert_tickets(&mut tx, chunk).await?);
+        stored.extend(insert_tickets(conn, chunk).await?);
     }
     let kept: Vec<&NewTicket> = tickets
         .iter()
+        .copied()
         .filter(|t| stored.contains(&t.ticket_id))
         .collect();
-    insert_transcripts(&mut tx, &kept).await?;
+    insert_transcripts(conn, &kept).await?;
     let first_events: Vec<TicketEvent> = kept.iter().map(|t| first_event(t)).collect();
-    insert_events(&mut tx, announce, &first_events).await?;
-    tx.commit().await?;
-    Ok(tickets
-        .iter()
-        .map(|t| stored.contains(&t.ticket_id).then(|| queued_ticket(t)))
+    insert_events(conn, announce, &first_events).await?;
+    Ok(kept
+        .into_iter()
+        .map(|t| (t.ticket_id.clone(), queued_ticket(t)))
         .collect())
 }
 
@@ -176,7 +64,7 @@ const TICKET_COLUMNS: usize = 11;
 /// customer and entrance); returns the ids stored.
 async fn insert_tickets(
     conn: &mut AnyConnection,
-    tickets: &[NewTicket],
+    tickets: &[&NewTicket],
 ) -> Result<Vec<String>, StoreError> {
     let sql = format!(
         "INSERT INTO tickets (ticket_id, idempotency_key, request_digest, customer_id, entrance,

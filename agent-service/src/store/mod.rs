@@ -10,6 +10,7 @@ mod counts_sql;
 mod event_sql;
 pub mod feed;
 mod feedback;
+mod group_commit;
 pub mod instrumented;
 mod intake_sql;
 mod rows;

@@ -12,13 +12,13 @@ use sqlx::{
     migrate::Migrator,
 };
 
-use super::{Store, StoreError, feed::Announce, intake_sql::GroupCommit};
+use super::{Store, StoreError, feed::Announce, group_commit::GroupCommit};
 use crate::domain::{Agent, AgentProfile, Entrance, Presence};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Intake writers on PostgreSQL, whose commits of different groups overlap.
+/// Group-commit writers on PostgreSQL, whose commits of different groups overlap.
 const POSTGRES_WRITERS: usize = 4;
 
 /// Which database is behind the pool.
@@ -130,7 +130,7 @@ impl SqlStore {
         &self.writer
     }
 
-    /// The writer that stores new tickets in shared transactions.
+    /// The writer that stores new tickets and chat messages in shared transactions.
     pub(super) fn group_commit(&self) -> &GroupCommit {
         &self.group_commit
     }

@@ -384,6 +384,49 @@ async fn flagged_agent_messages_are_counted_per_agent(store: &dyn Store) {
     assert_eq!(store.flagged_since(at(0), 1).await.unwrap().len(), 1);
 }
 
+/// Messages sent at once share commits (group commit): each is still stored exactly once,
+/// each ticket's sequence has no gap, callers are told what is stored, and a refused message (a closed ticket) in the same batch fails nobody else.
+async fn concurrent_messages_share_commits_without_gaps(store: &dyn Store) {
+    agents(store, &["a-1"]).await;
+    let open = [ticket(store, "u-1", 0).await, ticket(store, "u-2", 0).await];
+    let closed = ticket(store, "u-3", 0).await;
+    store
+        .close_ticket(&closed, CloseReason::Resolved, "bye", at(1))
+        .await
+        .unwrap();
+    let sends = (0..10).flat_map(|n| {
+        let open = &open;
+        let closed = &closed;
+        [&open[0], &open[1], closed].into_iter().map(move |id| {
+            let kind = message(Sender::Customer, &format!("m{n}"), &format!("c-{n}"), None);
+            async move { (id.clone(), store.append_chat(id, at(2), &kind, None).await) }
+        })
+    });
+    let results = join_all(sends).await;
+    for id in &open {
+        let mut mine: Vec<_> = results
+            .iter()
+            .filter(|(t, _)| t == id)
+            .map(|(_, r)| match r {
+                Ok(Some(Appended::Stored(e))) => e.clone(),
+                other => panic!("stored on the open ticket, got {other:?}"),
+            })
+            .collect();
+        mine.sort_by_key(|e| e.sequence);
+        let sequences: Vec<u64> = mine.iter().map(|e| e.sequence).collect();
+        assert_eq!(sequences, (2..12).collect::<Vec<_>>(), "each once, no gaps");
+        let stored = store.events_after(id, 1).await.unwrap();
+        assert_eq!(stored, mine, "what callers were told is what is stored");
+    }
+    assert!(
+        results
+            .iter()
+            .filter(|(t, _)| *t == closed)
+            .all(|(_, r)| matches!(r, Ok(Some(Appended::Refused(_))))),
+        "the closed ticket refuses every message"
+    );
+}
+
 store_suite!(
     flagged_agent_messages_are_counted_per_agent,
     assignment_is_guarded,
@@ -392,4 +435,5 @@ store_suite!(
     open_tickets_come_back_in_service_order,
     ratings_are_stored_once,
     ticket_times_cover_the_window,
+    concurrent_messages_share_commits_without_gaps,
 );
