@@ -20,6 +20,7 @@ pub mod telemetry;
 pub mod text;
 pub mod time;
 pub mod tls;
+pub mod token_cache;
 pub mod token_rules;
 pub mod trace_context;
 

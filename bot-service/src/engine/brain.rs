@@ -152,7 +152,7 @@ impl Brain {
     ) -> Reply {
         let e = self.catalogue.entrance(entrance);
         Reply {
-            reply_id: uuid::Uuid::now_v7().to_string(),
+            reply_id: server_kit::request_id::new_id(),
             text: e.greeting.get(language).clone(),
             language,
             intent: None,
@@ -194,7 +194,7 @@ impl Brain {
     ) -> Reply {
         let answers = self.catalogue.fallback().answers.get(language);
         Reply {
-            reply_id: uuid::Uuid::now_v7().to_string(),
+            reply_id: server_kit::request_id::new_id(),
             text: answers[variant % answers.len()].clone(),
             language,
             intent: None,

@@ -146,7 +146,7 @@ impl Engine {
             .as_ref()
             .map_or(language, |d| d.language);
         Reply {
-            reply_id: uuid::Uuid::now_v7().to_string(),
+            reply_id: server_kit::request_id::new_id(),
             text,
             language,
             intent: Some(RecognisedIntent {

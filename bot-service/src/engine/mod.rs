@@ -178,7 +178,7 @@ impl Engine {
         language: Language,
     ) -> (SessionView, Reply) {
         let now = self.clock.now();
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = server_kit::request_id::new_id();
         let mut session = Session::new(
             id,
             user.to_owned(),

@@ -142,7 +142,7 @@ impl Engine {
             Step::Unrelated => (String::new(), Vec::new(), Language::Zh),
         };
         Reply {
-            reply_id: uuid::Uuid::now_v7().to_string(),
+            reply_id: server_kit::request_id::new_id(),
             text,
             language,
             intent: Some(recognised),

@@ -163,7 +163,7 @@ impl Engine {
             session.agent_offered = true;
         }
         Reply {
-            reply_id: uuid::Uuid::now_v7().to_string(),
+            reply_id: server_kit::request_id::new_id(),
             text: answer.text,
             language,
             intent: Some(RecognisedIntent {

@@ -159,11 +159,12 @@ impl ServerSettings {
     }
 
     /// How this server checks tokens: the JWKS file's public keys when one is set,
-    /// else HS256 with `jwt_secret`.
+    /// else HS256 with `jwt_secret`; tokens that pass are remembered until they expire
+    /// ([`crate::token_cache`]).
     pub fn verifier(
         &self,
     ) -> Result<std::sync::Arc<dyn crate::auth::TokenVerifier>, crate::keys::KeyError> {
-        Ok(match &self.jwks_file {
+        let checked: std::sync::Arc<dyn crate::auth::TokenVerifier> = match &self.jwks_file {
             Some(path) => std::sync::Arc::new(crate::keys::JwksVerifier::from_file(
                 path,
                 self.token_rules(),
@@ -172,7 +173,10 @@ impl ServerSettings {
                 crate::auth::Hs256Tokens::new(self.jwt_secret.as_bytes())
                     .with_rules(self.token_rules()),
             ),
-        })
+        };
+        Ok(std::sync::Arc::new(
+            crate::token_cache::CachedVerifier::new(checked),
+        ))
     }
 
     /// The listener's TLS, read from the PEM files; `None` for plaintext.

@@ -4,7 +4,8 @@
 //! top-up and weather — plus ready-to-use tokens, and Prometheus metrics on :9464 (bot)
 //! and :9465 (agent). Both services take the settings they take when run alone (their
 //! TOML files and `HONEYDESK_*` variables; see [`honeydesk::launch`]). Ctrl-C stops
-//! everything cleanly.
+//! everything cleanly. `cargo run --bin honeydesk -- token --role … --subject …` prints
+//! a token the pair accepts, built from the same binary (no second build).
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -22,11 +23,21 @@ use server_kit::{Hs256Tokens, Role, SystemClock, server::stop_signal, telemetry}
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     launch: LaunchArgs,
     /// The sandbox task back end's address (top-up and weather of the demo catalogue).
     #[arg(long, default_value = "127.0.0.1:50053")]
     sandbox_listen: SocketAddr,
+}
+
+/// What else the launcher does.
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Print a token both services of the pair accept (their shared secret, issuer and
+    /// audience), then exit.
+    Token(server_kit::cli::TokenArgs),
 }
 
 #[global_allocator]
@@ -37,6 +48,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (agent_args, bot_args) = args_from_env()?;
     let (agent, mut bot) = settings(&cli.launch, agent_args, bot_args)?;
+    if let Some(Command::Token(token)) = &cli.command {
+        println!("{}", token.mint(&bot.server)?);
+        return Ok(());
+    }
     let _logs = telemetry::init_with(
         bot.server.log_format,
         telemetry::Identity::new("honeydesk", env!("CARGO_PKG_VERSION")),

@@ -4,10 +4,7 @@
 //! the customer's language; complaints of another entrance are not listed; and an
 //! honest answer when agent-service cannot be reached.
 
-#[allow(dead_code)]
-#[path = "complaints/support.rs"]
-mod support;
-
+use crate::complaints::support::{Caller, filing};
 use honeydesk::{
     TestApp,
     chat::Chat,
@@ -18,7 +15,6 @@ use honeydesk_proto::{
     bot::v1 as pb,
 };
 use server_kit::Role;
-use support::{Caller, filing};
 
 const ASK_ZH: &str = "我的投诉处理得怎么样了";
 

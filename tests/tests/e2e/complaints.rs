@@ -5,8 +5,7 @@
 //! and what each role may see and do. Runs on SQLite, and on PostgreSQL with
 //! `HONEYDESK_TEST_STORE=postgres`.
 
-#[path = "complaints/support.rs"]
-mod support;
+pub(crate) mod support;
 
 use std::time::Duration;
 
@@ -369,7 +368,5 @@ async fn the_database_refuses_to_change_stored_messages() {
     scene.app.stop().await;
 }
 
-#[path = "complaints/roles.rs"]
 mod roles;
-#[path = "complaints/workflow.rs"]
 mod workflow;
