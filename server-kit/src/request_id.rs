@@ -97,8 +97,11 @@ where
             .filter(|v| acceptable(v))
             .map(str::to_owned)
             .unwrap_or_else(new_id);
-        let header = http::HeaderValue::from_str(&id).expect("request ids are printable ASCII");
+        let mut header = http::HeaderValue::from_str(&id).expect("request ids are printable ASCII");
         request.headers_mut().insert(REQUEST_ID, header.clone());
+        // Unique per call: answered as a literal that never enters either side's HPACK
+        // table, where it would only evict the headers that do repeat.
+        header.set_sensitive(true);
         let span = rpc_span(&id, request.uri().path());
         if crate::telemetry::traces_enabled() {
             crate::trace_context::adopt(&span, request.headers());
