@@ -28,7 +28,7 @@ use crate::{
     metrics::AgentMetrics,
     observe,
     seed::{self, SeedError},
-    store::{Instrumented, Outage, SqlStore, Store, StoreError},
+    store::{Instrumented, Outage, SqlStore, Store, StoreError, claim::SqliteClaim},
 };
 
 /// Why agent-service could not start or stopped badly.
@@ -69,6 +69,9 @@ pub struct Application {
     metrics: AgentMetrics,
     endpoint: Option<MetricsEndpoint>,
     ping_interval: Duration,
+    /// This process's claim on its SQLite file (none on PostgreSQL), given up when it
+    /// stops.
+    claim: Option<SqliteClaim>,
 }
 
 impl Application {
@@ -88,6 +91,7 @@ impl Application {
                 "using the development token secret; set HONEYDESK_JWT_SECRET in production"
             );
         }
+        let claim = SqliteClaim::acquire(&settings.store.url)?;
         let store = SqlStore::open_shared(&settings.store.url, settings.store.replicas).await?;
         tracing::info!(dialect = ?store.dialect(), "store ready");
         let (meter, endpoint) = match settings.server.metrics_listen {
@@ -190,6 +194,7 @@ impl Application {
             metrics,
             endpoint,
             ping_interval: settings.store.ping_interval(),
+            claim,
         })
     }
 
@@ -237,6 +242,7 @@ impl Application {
             let _ = scrapes.await;
         }
         self.store.close().await;
+        drop(self.claim);
         Ok(result?)
     }
 }

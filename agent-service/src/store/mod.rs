@@ -4,6 +4,7 @@
 //! the caller is answered.
 
 mod chat_sql;
+pub mod claim;
 mod complaint_sql;
 mod complaints;
 mod counts_sql;

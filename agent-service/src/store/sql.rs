@@ -170,7 +170,7 @@ async fn sqlite_pool(url: &str, connections: u32) -> Result<AnyPool, StoreError>
 }
 
 /// The file path of a `sqlite://PATH[?…]` URL.
-fn sqlite_path(url: &str) -> Option<&str> {
+pub(super) fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

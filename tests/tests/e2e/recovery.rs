@@ -238,3 +238,28 @@ async fn a_random_walk_never_gives_a_ticket_to_two_agents_or_breaks_the_rules() 
     }
     app.stop().await;
 }
+
+/// An embedded SQLite file serves one agent-service: a second one started on the same
+/// file (which would make offers the first cannot see) is refused, naming the holder;
+/// once the first stops, a successor starts. PostgreSQL takes any number.
+#[tokio::test]
+async fn a_second_agent_service_on_one_sqlite_file_is_refused_by_name() {
+    let mut app = TestApp::spawn().await;
+    let second = app.stack.start_agent_replica().await;
+    match app.dialect() {
+        agent_service::store::Dialect::Sqlite => {
+            let refused = format!("{:#}", second.err().expect("refused"));
+            assert!(
+                refused.contains("is already served by another agent-service (pid "),
+                "{refused}"
+            );
+            // A restart (the first stops, its successor starts on the file) still works.
+            app.stack.restart_agent().await.unwrap();
+            let mut bot = BotSide::new(&app).await;
+            bot.consumer("u-1", "orders").await;
+        }
+        agent_service::store::Dialect::Postgres => {
+            second.expect("PostgreSQL serves several agent-service processes");
+        }
+    }
+}
