@@ -25,15 +25,9 @@ pub fn spawn_store_watch(
 ) -> JoinHandle<()> {
     let limit = every.max(Duration::from_secs(1));
     tokio::spawn(async move {
-        let draining = shutdown.draining();
-        tokio::pin!(draining);
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = &mut draining => break,
-                _ = ticker.tick() => {}
-            }
+        while shutdown.or_draining(ticker.tick()).await.is_some() {
             let up = match tokio::time::timeout(limit, store.ping()).await {
                 Ok(Ok(())) => true,
                 Ok(Err(e)) => {

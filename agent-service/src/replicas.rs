@@ -29,21 +29,14 @@ pub async fn hear_other_replicas(
     let (tx, mut heard) = mpsc::channel(BACKLOG);
     feed::listen(url, tx).await?;
     tokio::spawn(async move {
-        let draining = shutdown.draining();
-        tokio::pin!(draining);
-        loop {
-            let item = tokio::select! {
-                _ = &mut draining => return,
-                item = heard.recv() => item,
-            };
+        while let Some(Some(item)) = shutdown.or_draining(heard.recv()).await {
             match item {
-                Some(Heard::Stored {
+                Heard::Stored {
                     ticket_id,
                     sequence,
                     joined,
-                }) => hub.stored(&ticket_id, sequence, joined.as_deref()),
-                Some(Heard::Gap) => hub.resync_all(),
-                None => return,
+                } => hub.stored(&ticket_id, sequence, joined.as_deref()),
+                Heard::Gap => hub.resync_all(),
             }
         }
     });

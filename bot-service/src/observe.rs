@@ -31,16 +31,10 @@ pub fn spawn_agent_watch(
 ) -> JoinHandle<()> {
     let limit = every.max(Duration::from_secs(1));
     tokio::spawn(async move {
-        let draining = shutdown.draining();
-        tokio::pin!(draining);
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last = None;
-        loop {
-            tokio::select! {
-                _ = &mut draining => break,
-                _ = ticker.tick() => {}
-            }
+        while shutdown.or_draining(ticker.tick()).await.is_some() {
             let mut client = HealthClient::new(agent.channel());
             let check = client.check(HealthCheckRequest {
                 service: String::new(),

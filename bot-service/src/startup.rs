@@ -201,23 +201,15 @@ impl Application {
         let sweeper = {
             let engine = self.engine.clone();
             let mut ticker = Ticker::new(self.clock.as_ref(), SWEEP_PERIOD);
-            let draining = self.shutdown.draining();
+            let shutdown = self.shutdown.clone();
             tokio::spawn(async move {
-                tokio::pin!(draining);
-                loop {
-                    tokio::select! {
-                        _ = &mut draining => {
-                            engine.stop();
-                            break;
-                        }
-                        _ = ticker.tick() => {
-                            let closed = engine.sweep().await;
-                            if closed > 0 {
-                                tracing::info!(closed, "idle sessions closed");
-                            }
-                        }
+                while shutdown.or_draining(ticker.tick()).await.is_some() {
+                    let closed = engine.sweep().await;
+                    if closed > 0 {
+                        tracing::info!(closed, "idle sessions closed");
                     }
                 }
+                engine.stop();
             })
         };
         let scrapes = self.endpoint.map(|e| e.spawn(self.shutdown.clone()));

@@ -74,6 +74,20 @@ impl Shutdown {
         }
     }
 
+    /// `next` (a tick, a notice), or `None` once draining has begun, whichever comes
+    /// first: the loop condition of every background pass (`while let Some(_) =
+    /// shutdown.or_draining(ticker.tick()).await { … }`). The pass itself is never cut
+    /// short; draining is noticed between passes.
+    pub async fn or_draining<T>(&self, next: impl Future<Output = T>) -> Option<T> {
+        if self.is_draining() {
+            return None;
+        }
+        tokio::select! {
+            _ = self.draining() => None,
+            value = next => Some(value),
+        }
+    }
+
     /// `stream` as a server stream that, when this server starts draining, ends with
     /// UNAVAILABLE ([`SHUTTING_DOWN`]) instead of OK: a client must not take a shutdown
     /// for the end of the conversation, but reconnect (to this instance once it is back,
@@ -212,6 +226,27 @@ mod tests {
     use futures_util::StreamExt;
 
     use super::*;
+
+    #[tokio::test]
+    async fn background_passes_run_until_draining_then_stop() {
+        let shutdown = Shutdown::new();
+        assert_eq!(shutdown.or_draining(async { 7 }).await, Some(7));
+        let waiting = {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move { shutdown.or_draining(std::future::pending::<()>()).await })
+        };
+        shutdown.trigger();
+        assert_eq!(
+            waiting.await.unwrap(),
+            None,
+            "a pending wait ends at draining"
+        );
+        assert_eq!(
+            shutdown.or_draining(async { 7 }).await,
+            None,
+            "no pass starts once draining"
+        );
+    }
 
     #[tokio::test]
     async fn a_stream_open_at_shutdown_ends_unavailable_not_ok() {

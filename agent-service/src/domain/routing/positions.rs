@@ -33,18 +33,20 @@ impl Dispatcher {
     pub fn spawn_positions(&self, shutdown: Shutdown) -> JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
-            let draining = shutdown.draining();
-            tokio::pin!(draining);
             let mut shown = HashMap::new();
-            loop {
-                tokio::select! {
-                    _ = &mut draining => break,
-                    _ = this.inner.moved.notified() => {}
-                }
+            while shutdown
+                .or_draining(this.inner.moved.notified())
+                .await
+                .is_some()
+            {
                 this.publish_positions(&mut shown).await;
-                tokio::select! {
-                    _ = &mut draining => break,
-                    _ = tokio::time::sleep(POSITIONS_INTERVAL) => {}
+                // At most one pass per interval, however often the queues move.
+                if shutdown
+                    .or_draining(tokio::time::sleep(POSITIONS_INTERVAL))
+                    .await
+                    .is_none()
+                {
+                    break;
                 }
             }
         })

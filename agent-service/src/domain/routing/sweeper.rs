@@ -20,16 +20,9 @@ pub fn spawn(
 ) -> JoinHandle<()> {
     let mut ticker = Ticker::new(clock, SWEEP_PERIOD);
     tokio::spawn(async move {
-        let draining = shutdown.draining();
-        tokio::pin!(draining);
-        loop {
-            tokio::select! {
-                _ = &mut draining => break,
-                _ = ticker.tick() => {
-                    if let Err(e) = dispatcher.tick().await {
-                        tracing::error!(error = %e, "routing sweep failed");
-                    }
-                }
+        while shutdown.or_draining(ticker.tick()).await.is_some() {
+            if let Err(e) = dispatcher.tick().await {
+                tracing::error!(error = %e, "routing sweep failed");
             }
         }
     })
