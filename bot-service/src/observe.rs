@@ -1,12 +1,19 @@
 //! bot-service's operational loops: the agent-service link watch (its health checked
 //! every few seconds and reported under a health name of our own,
 //! [`AGENT_LINK_HEALTH`], so probes can tell "the robot is down" from "the robot is up
-//! but cannot hand off"), and the collector that reads the live-session gauge just
-//! before each Prometheus scrape.
+//! but cannot hand off"), the catalogue follower (the catalogue file re-read every few
+//! seconds and put in force when its content changed, so replicas sharing one file all
+//! follow it), and the collector that reads the live-session gauge just before each
+//! Prometheus scrape.
 
 use std::{sync::Arc, time::Duration};
 
-use server_kit::{Shutdown, metrics::Collector, server::HealthHandle};
+use server_kit::{
+    Shutdown,
+    clock::{Clock, Ticker},
+    metrics::Collector,
+    server::HealthHandle,
+};
 use tokio::task::JoinHandle;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -52,6 +59,44 @@ pub fn spawn_agent_watch(
                 } else {
                     tracing::warn!("agent-service is not serving: hand-offs will fail");
                 }
+            }
+        }
+    })
+}
+
+/// Checks the catalogue file every `every` (real time, and whenever a fake clock moves)
+/// and puts a changed one in force; a file that does not load leaves the old catalogue
+/// in force and is reported once per content, not at every check. Ends when `shutdown`
+/// starts draining.
+pub fn spawn_catalogue_follower(
+    engine: Arc<Engine>,
+    clock: &dyn Clock,
+    every: Duration,
+    shutdown: Shutdown,
+) -> JoinHandle<()> {
+    let mut ticker = Ticker::new(clock, every);
+    tokio::spawn(async move {
+        let mut refused: Option<String> = None;
+        while shutdown.or_draining(ticker.tick()).await.is_some() {
+            let engine = engine.clone();
+            let skip = refused.clone();
+            // Reading, hashing and (when changed) learning the catalogue is blocking
+            // work of up to a tenth of a second: off the request threads.
+            let checked = tokio::task::spawn_blocking(move || match engine.catalogue_changed() {
+                Ok(Some(digest)) if Some(&digest) != skip.as_ref() => {
+                    Some((digest, engine.reload().is_ok()))
+                }
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::debug!(error = %e, "catalogue file not readable");
+                    None
+                }
+            })
+            .await;
+            match checked {
+                Ok(Some((_, true))) => refused = None,
+                Ok(Some((digest, false))) => refused = Some(digest),
+                Ok(None) | Err(_) => {}
             }
         }
     })

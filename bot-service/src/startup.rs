@@ -76,11 +76,15 @@ pub struct Application {
     health: HealthHandle,
     metrics: BotMetrics,
     endpoint: Option<MetricsEndpoint>,
+    /// How often the catalogue file is checked for changes; `None` = never.
+    catalogue_check: Option<Duration>,
 }
 
 impl Application {
     /// Loads the catalogue and binds the listening port.
     pub async fn build(settings: BotSettings, clock: SharedClock) -> Result<Self, StartupError> {
+        let catalogue_check = (settings.bot.catalogue_check_secs > 0)
+            .then(|| Duration::from_secs(settings.bot.catalogue_check_secs));
         if settings.server.jwt_secret == DEV_JWT_SECRET {
             tracing::warn!(
                 "using the development token secret; set HONEYDESK_JWT_SECRET in production"
@@ -160,6 +164,7 @@ impl Application {
             health,
             metrics,
             endpoint,
+            catalogue_check,
         })
     }
 
@@ -213,6 +218,14 @@ impl Application {
             })
         };
         let scrapes = self.endpoint.map(|e| e.spawn(self.shutdown.clone()));
+        let follower = self.catalogue_check.map(|every| {
+            observe::spawn_catalogue_follower(
+                self.engine.clone(),
+                self.clock.as_ref(),
+                every,
+                self.shutdown.clone(),
+            )
+        });
         let watch = observe::spawn_agent_watch(
             self.desk,
             self.health,
@@ -223,6 +236,9 @@ impl Application {
         let result = self.server.run_until_stopped(stop).await;
         sweeper.abort();
         watch.abort();
+        if let Some(follower) = follower {
+            follower.abort();
+        }
         if let Some(scrapes) = scrapes {
             let _ = scrapes.await;
         }

@@ -37,6 +37,10 @@ pub struct BotSettings {
 pub struct BehaviourSettings {
     /// The intent catalogue file.
     pub catalogue: PathBuf,
+    /// Every this many seconds the catalogue file is read again and, when its content
+    /// changed, put in force (so every replica follows one shared file); 0 = only on
+    /// `ReloadCatalogue` or SIGHUP.
+    pub catalogue_check_secs: u64,
     /// A session closes after this long without a message.
     pub idle_timeout_secs: u64,
     /// Longest accepted message, in characters.
@@ -60,6 +64,7 @@ impl Default for BehaviourSettings {
                 env!("CARGO_MANIFEST_DIR"),
                 "/catalogue/default.toml"
             )),
+            catalogue_check_secs: 5,
             idle_timeout_secs: 600,
             max_message_chars: 500,
             transcript_window: crate::session::DEFAULT_TRANSCRIPT_WINDOW,
@@ -90,6 +95,9 @@ pub struct BotArgs {
     /// The intent catalogue file.
     #[arg(long, env = "HONEYDESK_CATALOGUE")]
     pub catalogue: Option<PathBuf>,
+    /// Seconds between checks of the catalogue file for changes (0 = never).
+    #[arg(long, env = "HONEYDESK_CATALOGUE_CHECK_SECS")]
+    pub catalogue_check_secs: Option<u64>,
     /// Seconds without a message before a session closes.
     #[arg(long, env = "HONEYDESK_IDLE_TIMEOUT_SECS")]
     pub idle_timeout_secs: Option<u64>,
@@ -144,6 +152,9 @@ impl BotSettings {
         let bot = &mut settings.bot;
         if let Some(v) = &args.catalogue {
             bot.catalogue = v.clone();
+        }
+        if let Some(v) = args.catalogue_check_secs {
+            bot.catalogue_check_secs = v;
         }
         if let Some(v) = args.idle_timeout_secs {
             bot.idle_timeout_secs = v;

@@ -67,6 +67,11 @@ pub struct Answer {
     pub quick_replies: Vec<String>,
 }
 
+/// How a catalogue's content is told apart: SHA-256 of the file, hex.
+pub(super) fn digest_of(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 impl Brain {
     /// Reads, validates and indexes the catalogue at `path`.
     pub fn load(
@@ -83,7 +88,7 @@ impl Brain {
         }
         let info = ReloadInfo {
             intents: catalogue.intents().len(),
-            digest: hex::encode(Sha256::digest(&bytes)),
+            digest: digest_of(&bytes),
             loaded_at: now,
         };
         Ok(Self {

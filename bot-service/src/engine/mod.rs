@@ -168,6 +168,14 @@ impl Engine {
         Ok(info)
     }
 
+    /// The digest of the catalogue file as it is now on disk when it differs from the
+    /// catalogue in force (someone changed the file), else `None`.
+    pub fn catalogue_changed(&self) -> Result<Option<String>, BotError> {
+        let bytes = crate::catalogue::read_catalogue(&self.settings.catalogue)?;
+        let on_disk = brain::digest_of(&bytes);
+        Ok((on_disk != self.brain().info().digest).then_some(on_disk))
+    }
+
     /// Opens a session for `user` at `entrance` and greets them. A conversation with a
     /// person still open at that entrance (the customer reconnected, or bot-service
     /// restarted) is picked up again: the session joins it and the greeting says so.

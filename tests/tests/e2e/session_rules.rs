@@ -236,3 +236,58 @@ async fn a_bad_catalogue_reload_keeps_the_old_one() {
     assert_eq!(after.digest, before.digest);
     app.stop().await;
 }
+
+/// Replicas that share one catalogue file all follow it: a changed file is put in force
+/// without a `ReloadCatalogue` call (the check wakes when the clock moves), and a broken
+/// one leaves the old catalogue answering.
+#[tokio::test]
+async fn a_changed_catalogue_file_is_followed_without_a_reload_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalogue.toml");
+    let original =
+        std::fs::read_to_string(bot_service::config::BehaviourSettings::default().catalogue)
+            .unwrap();
+    std::fs::write(&path, &original).unwrap();
+    let catalogue = path.clone();
+    let app = TestApp::spawn_with(Options {
+        bot: Some(Box::new(move |b| {
+            b.bot.catalogue = catalogue;
+            b.bot.catalogue_check_secs = 1;
+        })),
+        ..Options::default()
+    })
+    .await;
+    let mut chat = Chat::consumer(&app).await;
+    let question = "卖家一直不发货怎么办";
+    let before = chat.say(question).await;
+    assert_eq!(intent(&before).0, "order.not_shipped");
+    assert!(!before.text.contains("【新】"), "{}", before.text);
+
+    // A broken file first: the old catalogue keeps answering.
+    std::fs::write(
+        &path,
+        original.replacen("skill = \"orders\"", "skill = \"ordrs\"", 1),
+    )
+    .unwrap();
+    app.clock.advance(Duration::from_secs(2));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(intent(&chat.say(question).await).0, "order.not_shipped");
+
+    // Then a good change: followed within a few checks, with no call at all.
+    std::fs::write(
+        &path,
+        original.replacen("\"很抱歉让你久等了。", "\"【新】很抱歉让你久等了。", 1),
+    )
+    .unwrap();
+    let mut followed = false;
+    for _ in 0..50 {
+        app.clock.advance(Duration::from_secs(2));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if chat.say(question).await.text.starts_with("【新】") {
+            followed = true;
+            break;
+        }
+    }
+    assert!(followed, "the changed file was not put in force");
+    app.stop().await;
+}
