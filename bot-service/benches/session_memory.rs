@@ -46,7 +46,8 @@ async fn main() {
     for n in 0..IDLE_SESSIONS {
         engine
             .start(&format!("idle-{n}"), Entrance::Consumer, Language::Zh)
-            .await;
+            .await
+            .expect("no cap on open sessions here");
     }
     let idle = resident().saturating_sub(before) as f64 / IDLE_SESSIONS as f64;
     println!(
@@ -59,7 +60,10 @@ async fn main() {
         let before = resident();
         for n in 0..LONG_SESSIONS {
             let user = format!("long-{turns}-{n}");
-            let (session, _) = engine.start(&user, Entrance::Consumer, Language::Zh).await;
+            let (session, _) = engine
+                .start(&user, Entrance::Consumer, Language::Zh)
+                .await
+                .expect("no cap on open sessions here");
             for t in 0..turns {
                 let text = UTTERANCES[t % UTTERANCES.len()];
                 let _ = engine

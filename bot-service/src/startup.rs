@@ -111,7 +111,10 @@ impl Application {
         let b = &settings.bot;
         let engine = Arc::new(
             Engine::new(
-                EngineSettings::from_behaviour(b),
+                EngineSettings {
+                    open_sessions_per_user: settings.limits.open_sessions_per_user,
+                    ..EngineSettings::from_behaviour(b)
+                },
                 clock.clone(),
                 desk.clone(),
             )?

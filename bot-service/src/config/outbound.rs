@@ -21,6 +21,8 @@ pub struct LimitSettings {
     pub writes_per_minute: u32,
     /// Event streams one user may hold open at once.
     pub streams_per_user: usize,
+    /// Sessions one user may hold open (not closed) at once.
+    pub open_sessions_per_user: usize,
 }
 
 impl Default for LimitSettings {
@@ -31,6 +33,7 @@ impl Default for LimitSettings {
             message_burst: 20,
             writes_per_minute: 120,
             streams_per_user: 20,
+            open_sessions_per_user: 20,
         }
     }
 }

@@ -32,6 +32,9 @@ pub enum BotError {
     /// agent-service did not answer in time.
     #[error("{0}")]
     AgentTimeout(String),
+    /// The caller holds as much as one caller may (e.g. open sessions).
+    #[error("{0}")]
+    TooMany(String),
     /// The catalogue could not be (re)loaded; the old one stays in force.
     #[error("catalogue not reloaded, the previous one stays in force: {0}")]
     Catalogue(#[from] CatalogueError),

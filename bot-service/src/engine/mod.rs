@@ -57,6 +57,8 @@ pub struct EngineSettings {
     pub offer_agent_after_fallbacks: u32,
     /// The official complaint hotline quoted in answers.
     pub hotline: String,
+    /// Sessions one user may hold open at once (0 = no cap), from `[limits]`.
+    pub open_sessions_per_user: usize,
 }
 
 impl EngineSettings {
@@ -77,6 +79,7 @@ impl EngineSettings {
             offer_agent_after_turns: b.offer_agent_after_turns,
             offer_agent_after_fallbacks: b.offer_agent_after_fallbacks,
             hotline: b.hotline.clone(),
+            open_sessions_per_user: 0,
         }
     }
 }
@@ -179,12 +182,13 @@ impl Engine {
     /// Opens a session for `user` at `entrance` and greets them. A conversation with a
     /// person still open at that entrance (the customer reconnected, or bot-service
     /// restarted) is picked up again: the session joins it and the greeting says so.
+    /// Refused while the user holds the most open sessions allowed.
     pub async fn start(
         &self,
         user: &str,
         entrance: Entrance,
         language: Language,
-    ) -> (SessionView, Reply) {
+    ) -> Result<(SessionView, Reply), BotError> {
         let now = self.clock.now();
         let id = server_kit::request_id::new_id();
         let mut session = Session::new(
@@ -204,8 +208,15 @@ impl Engine {
         }
         session.log(crate::session::Speaker::Bot, &greeting.text, now, None);
         let view = session.view();
-        self.registry.insert(session);
-        (view, greeting)
+        let max = self.settings.open_sessions_per_user;
+        self.registry.insert_within(session, max).map_err(|open| {
+            BotError::TooMany(format!(
+                "user {user} already has {open} open sessions, the most one user may hold \
+                 ([limits] open_sessions_per_user = {max}); end one (EndSession) or let it \
+                 time out"
+            ))
+        })?;
+        Ok((view, greeting))
     }
 
     /// A session's current state.

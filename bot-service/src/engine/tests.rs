@@ -18,7 +18,10 @@ async fn a_thousand_turns_keep_only_the_configured_window() {
     };
     let clock = Arc::new(FakeClock::starting_now());
     let engine = Engine::new(settings, clock, Arc::new(UnreachableDesk)).unwrap();
-    let (view, _) = engine.start("u-1", Entrance::Consumer, Language::Zh).await;
+    let (view, _) = engine
+        .start("u-1", Entrance::Consumer, Language::Zh)
+        .await
+        .unwrap();
     for n in 0..1000 {
         engine
             .turn("u-1", &view.id, &format!("m-{n}"), "快递到哪了")

@@ -95,7 +95,10 @@ impl ConversationService for ConversationApi {
                 caller.role
             )));
         }
-        let (session, greeting) = self.engine.start(&caller.subject, entrance, language).await;
+        let (session, greeting) = self
+            .engine
+            .start(&caller.subject, entrance, language)
+            .await?;
         tracing::debug!(session = %session.id, user = %caller.subject, entrance = entrance.as_str(), "session started");
         Ok(Response::new(pb::StartSessionResponse {
             session: Some(session_to_pb(&session)),

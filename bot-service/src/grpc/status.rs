@@ -14,6 +14,7 @@ impl From<BotError> for Status {
             BotError::WrongState(m) => Status::failed_precondition(m),
             BotError::AgentUnavailable(m) => Status::unavailable(m),
             BotError::AgentTimeout(m) => Status::deadline_exceeded(m),
+            BotError::TooMany(m) => Status::resource_exhausted(m),
             BotError::Catalogue(_) => Status::failed_precondition(e.to_string()),
         }
     }

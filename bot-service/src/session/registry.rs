@@ -1,5 +1,6 @@
 //! The in-memory table of live sessions, with per-session locks so one user's turns are
-//! serialised while different sessions proceed in parallel.
+//! serialised while different sessions proceed in parallel, and an index by user so the
+//! cap on one user's open sessions is checked without a scan of everyone's.
 
 use std::{
     collections::HashMap,
@@ -7,7 +8,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use super::Session;
+use super::{Session, SessionState};
 
 /// Closed sessions are kept this long (for reads and late retries) before eviction.
 const CLOSED_RETENTION: Duration = Duration::from_secs(3600);
@@ -18,47 +19,72 @@ pub type SessionCell = Arc<tokio::sync::Mutex<Session>>;
 /// All sessions of this process.
 #[derive(Default)]
 pub struct Registry {
-    sessions: Mutex<HashMap<String, SessionCell>>,
+    table: Mutex<Table>,
+}
+
+#[derive(Default)]
+struct Table {
+    sessions: HashMap<String, SessionCell>,
+    by_user: HashMap<String, Vec<SessionCell>>,
 }
 
 impl Registry {
     /// Adds a new session.
     pub fn insert(&self, session: Session) -> SessionCell {
-        let id = session.id.clone();
-        let cell = Arc::new(tokio::sync::Mutex::new(session));
-        self.lock().insert(id, cell.clone());
-        cell
+        add(&mut self.lock(), session)
+    }
+
+    /// Adds a new session unless its user already has `max_open` sessions that are not
+    /// closed (0 = no cap); refused, the number they have. Checked and added under one
+    /// lock, so two starts at once cannot both pass the cap.
+    pub fn insert_within(&self, session: Session, max_open: usize) -> Result<SessionCell, usize> {
+        let mut table = self.lock();
+        if max_open > 0 {
+            let open = table
+                .by_user
+                .get(&session.user_id)
+                .map_or(0, |cells| cells.iter().filter(|c| is_open(c)).count());
+            if open >= max_open {
+                return Err(open);
+            }
+        }
+        Ok(add(&mut table, session))
     }
 
     /// The session with `id`.
     pub fn get(&self, id: &str) -> Option<SessionCell> {
-        self.lock().get(id).cloned()
+        self.lock().sessions.get(id).cloned()
     }
 
     /// Every session (for the idle sweeper).
     pub fn all(&self) -> Vec<SessionCell> {
-        self.lock().values().cloned().collect()
+        self.lock().sessions.values().cloned().collect()
     }
 
     /// Forgets sessions closed for longer than the retention, measured from their last
     /// activity; returns how many.
     pub fn evict_closed(&self, now: SystemTime) -> usize {
-        let mut sessions = self.lock();
-        let before = sessions.len();
-        sessions.retain(|_, cell| match cell.try_lock() {
+        let keep = |cell: &SessionCell| match cell.try_lock() {
             Ok(s) => {
-                s.state != super::SessionState::Closed
+                s.state != SessionState::Closed
                     || now.duration_since(s.last_activity).unwrap_or_default()
                         < s.idle_timeout + CLOSED_RETENTION
             }
             Err(_) => true,
+        };
+        let mut table = self.lock();
+        let before = table.sessions.len();
+        table.sessions.retain(|_, cell| keep(cell));
+        table.by_user.retain(|_, cells| {
+            cells.retain(keep);
+            !cells.is_empty()
         });
-        before - sessions.len()
+        before - table.sessions.len()
     }
 
     /// How many sessions are held.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().sessions.len()
     }
 
     /// Whether no session is held.
@@ -66,7 +92,56 @@ impl Registry {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SessionCell>> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn add(table: &mut Table, session: Session) -> SessionCell {
+    let (id, user) = (session.id.clone(), session.user_id.clone());
+    let cell = Arc::new(tokio::sync::Mutex::new(session));
+    table.sessions.insert(id, cell.clone());
+    table.by_user.entry(user).or_default().push(cell.clone());
+    cell
+}
+
+/// Not closed; a session in the middle of a turn (locked) counts as open.
+fn is_open(cell: &SessionCell) -> bool {
+    cell.try_lock()
+        .map_or(true, |s| s.state != SessionState::Closed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str, user: &str) -> Session {
+        Session::new(
+            id.into(),
+            user.into(),
+            crate::vocabulary::Entrance::Consumer,
+            SystemTime::UNIX_EPOCH,
+            Duration::from_secs(600),
+            10,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_user_holds_at_most_the_cap_of_open_sessions() {
+        let registry = Registry::default();
+        let first = registry.insert_within(session("s-1", "u-1"), 2).unwrap();
+        registry.insert_within(session("s-2", "u-1"), 2).unwrap();
+        assert_eq!(
+            registry.insert_within(session("s-3", "u-1"), 2).err(),
+            Some(2)
+        );
+        // Another user is not affected; a closed session frees a place.
+        registry.insert_within(session("s-4", "u-2"), 2).unwrap();
+        first
+            .lock()
+            .await
+            .close(super::super::CloseReason::CustomerEnded);
+        registry.insert_within(session("s-3", "u-1"), 2).unwrap();
+        assert_eq!(registry.len(), 4);
     }
 }

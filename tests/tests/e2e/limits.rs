@@ -1,7 +1,8 @@
 //! Per-caller limits over real gRPC, on by default, on the fake clock: an eleventh new
 //! session for one user within the minute, a twenty-first message in a burst on one
 //! session, and one event stream too many for a user are RESOURCE_EXHAUSTED with a
-//! retry-after hint; other callers are not affected, and time refills the bucket.
+//! retry-after hint; other callers are not affected, and time refills the bucket. One
+//! user's open sessions are capped too (ending one frees a place).
 
 use std::time::Duration;
 
@@ -123,5 +124,51 @@ async fn open_event_streams_per_user_are_capped() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(reopened, "a closed stream's place was never freed");
+    app.stop().await;
+}
+
+/// One user holds at most `open_sessions_per_user` sessions that are not closed, however
+/// slowly they open them (the rate limit alone would let ~100 pile up within an idle
+/// limit): the next start is RESOURCE_EXHAUSTED naming the cap, other users are not
+/// affected, and ending a session frees a place.
+#[tokio::test]
+async fn a_user_holds_at_most_the_cap_of_open_sessions() {
+    let app = TestApp::spawn_with(Options {
+        bot: Some(Box::new(|b| b.limits.open_sessions_per_user = 3)),
+        ..Options::default()
+    })
+    .await;
+    let hoarder = app.token("hoarder", Role::Consumer);
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let started = start(&app, &hoarder).await.expect("within the cap");
+        open.push(started.session.unwrap().session_id);
+        // Slowly, so the per-minute rate limit is not what refuses.
+        app.clock.advance(Duration::from_secs(30));
+    }
+    let status = start(&app, &hoarder).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("already has 3 open sessions")
+            && status.message().contains("open_sessions_per_user"),
+        "{}",
+        status.message()
+    );
+    start(&app, &app.token("someone-else", Role::Consumer))
+        .await
+        .expect("another user has places of their own");
+    app.conversation()
+        .await
+        .end_session(authed(
+            pb::EndSessionRequest {
+                session_id: open[0].clone(),
+            },
+            &hoarder,
+        ))
+        .await
+        .unwrap();
+    start(&app, &hoarder)
+        .await
+        .expect("an ended session frees a place");
     app.stop().await;
 }
