@@ -137,7 +137,9 @@ impl Shutdown {
     }
 }
 
-/// Decrements the in-flight count when a call's response is ready (or dropped).
+/// Decrements the in-flight count when a call's response body is done with (sent in
+/// full, or dropped): a unary call counts until its answer is out, a stream for as long
+/// as it is open.
 struct InFlight(Shutdown);
 
 impl Drop for InFlight {
@@ -207,17 +209,52 @@ where
         if previous >= self.max_in_flight {
             drop(guard);
             let status = tonic::Status::resource_exhausted(format!(
-                "server is at capacity ({} calls in flight); retry with backoff",
+                "server is at capacity ({} calls and open streams); retry with backoff",
                 self.max_in_flight
             ));
             return Box::pin(async move { Ok(status.into_http()) });
         }
         let future = self.inner.call(request);
         Box::pin(async move {
-            let result = future.await;
-            drop(guard);
-            result
+            let response = future.await?;
+            // The guard goes with the body: an open stream counts against the limit
+            // until it ends (or its client goes away).
+            Ok(response.map(|body| {
+                tonic::body::Body::new(Counted {
+                    inner: body,
+                    _in_flight: guard,
+                })
+            }))
         })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that holds its call's place in the in-flight count.
+    struct Counted {
+        #[pin]
+        inner: tonic::body::Body,
+        _in_flight: InFlight,
+    }
+}
+
+impl http_body::Body for Counted {
+    type Data = bytes::Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.project().inner.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -22,7 +22,8 @@ pub struct ServerSettings {
     pub log_format: LogFormat,
     /// How long in-flight calls may take to finish after a shutdown signal.
     pub drain_timeout_secs: u64,
-    /// Application calls served at once before new ones get RESOURCE_EXHAUSTED.
+    /// Application calls in flight plus open streams (a stream counts until it ends)
+    /// before new calls get RESOURCE_EXHAUSTED.
     pub max_concurrent_requests: usize,
     /// Where Prometheus scrapes `GET /metrics` (port 0 picks a free port); unset means
     /// no metrics are recorded.
@@ -57,7 +58,9 @@ impl Default for ServerSettings {
             jwt_secret: DEV_JWT_SECRET.to_owned(),
             log_format: LogFormat::Text,
             drain_timeout_secs: 10,
-            max_concurrent_requests: 1024,
+            // Every live chat holds a stream on each side: a surge of thousands of
+            // conversations per replica must fit, a flood of millions must not.
+            max_concurrent_requests: 10_000,
             metrics_listen: None,
             tls_cert: None,
             tls_key: None,

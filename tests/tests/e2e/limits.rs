@@ -9,9 +9,10 @@ use std::time::Duration;
 use honeydesk::{
     TestApp,
     chat::Chat,
+    desk::Desk,
     testing::{Options, authed},
 };
-use honeydesk_proto::bot::v1 as pb;
+use honeydesk_proto::{agent::v1 as agent_pb, bot::v1 as pb};
 use server_kit::{Role, limits::RETRY_AFTER_MS};
 use tonic::{Code, Status};
 
@@ -170,5 +171,52 @@ async fn a_user_holds_at_most_the_cap_of_open_sessions() {
     start(&app, &hoarder)
         .await
         .expect("an ended session frees a place");
+    app.stop().await;
+}
+
+/// Open streams count against `max_concurrent_requests` for as long as they are open, not
+/// only while they are being opened: with agent-service's limit at 3, three agents' open
+/// desk streams leave no room for another call, and closing one makes room again.
+#[tokio::test]
+async fn open_streams_count_against_the_server_limit() {
+    let app = TestApp::spawn_with(Options {
+        agent: Some(Box::new(|a| a.server.max_concurrent_requests = 3)),
+        ..Options::default()
+    })
+    .await;
+    let mut desks = Vec::new();
+    for id in ["a-1024", "a-1025", "a-2048"] {
+        desks.push(Desk::open(&app, id).await);
+    }
+    let fourth = app.token("a-3001", Role::Agent);
+    let sign_in = || async {
+        app.desk()
+            .await
+            .sign_in(authed(agent_pb::SignInRequest {}, &fourth))
+            .await
+    };
+    let status = sign_in().await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("calls and open streams"),
+        "{}",
+        status.message()
+    );
+    drop(desks.pop());
+    let mut signed_in = false;
+    for _ in 0..50 {
+        match sign_in().await {
+            Ok(_) => {
+                signed_in = true;
+                break;
+            }
+            Err(s) if s.code() == Code::ResourceExhausted => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(s) => panic!("{s:?}"),
+        }
+    }
+    assert!(signed_in, "a closed stream gives its place back");
+    drop(desks);
     app.stop().await;
 }
