@@ -182,15 +182,43 @@ async fn classify_ranks_intents_for_operators_only() {
     app.stop().await;
 }
 
+/// A copy of the default catalogue in a temporary directory, for tests that change it.
+struct CatalogueCopy {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    original: String,
+}
+
+impl CatalogueCopy {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalogue.toml");
+        let original =
+            std::fs::read_to_string(bot_service::config::BehaviourSettings::default().catalogue)
+                .unwrap();
+        std::fs::write(&path, &original).unwrap();
+        Self {
+            _dir: dir,
+            path,
+            original,
+        }
+    }
+
+    /// The catalogue with an intent routed to a skill that does not exist.
+    fn broken(&self) -> String {
+        self.original
+            .replacen("skill = \"orders\"", "skill = \"ordrs\"", 1)
+    }
+
+    fn write(&self, text: &str) {
+        std::fs::write(&self.path, text).unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_bad_catalogue_reload_keeps_the_old_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("catalogue.toml");
-    let original =
-        std::fs::read_to_string(bot_service::config::BehaviourSettings::default().catalogue)
-            .unwrap();
-    std::fs::write(&path, &original).unwrap();
-    let catalogue = path.clone();
+    let copy = CatalogueCopy::new();
+    let catalogue = copy.path.clone();
     let app = TestApp::spawn_with(Options {
         bot: Some(Box::new(move |b| b.bot.catalogue = catalogue)),
         ..Options::default()
@@ -205,11 +233,7 @@ async fn a_bad_catalogue_reload_keeps_the_old_one() {
         .into_inner();
     assert!(before.intents >= 23, "every DESIGN.md intent");
 
-    std::fs::write(
-        &path,
-        original.replacen("skill = \"orders\"", "skill = \"ordrs\"", 1),
-    )
-    .unwrap();
+    copy.write(&copy.broken());
     let status = intents
         .reload_catalogue(authed(pb::ReloadCatalogueRequest {}, &supervisor))
         .await
@@ -227,7 +251,7 @@ async fn a_bad_catalogue_reload_keeps_the_old_one() {
         "old catalogue in force"
     );
 
-    std::fs::write(&path, &original).unwrap();
+    copy.write(&copy.original);
     let after = intents
         .reload_catalogue(authed(pb::ReloadCatalogueRequest {}, &supervisor))
         .await
@@ -242,13 +266,8 @@ async fn a_bad_catalogue_reload_keeps_the_old_one() {
 /// one leaves the old catalogue answering.
 #[tokio::test]
 async fn a_changed_catalogue_file_is_followed_without_a_reload_call() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("catalogue.toml");
-    let original =
-        std::fs::read_to_string(bot_service::config::BehaviourSettings::default().catalogue)
-            .unwrap();
-    std::fs::write(&path, &original).unwrap();
-    let catalogue = path.clone();
+    let copy = CatalogueCopy::new();
+    let catalogue = copy.path.clone();
     let app = TestApp::spawn_with(Options {
         bot: Some(Box::new(move |b| {
             b.bot.catalogue = catalogue;
@@ -264,21 +283,17 @@ async fn a_changed_catalogue_file_is_followed_without_a_reload_call() {
     assert!(!before.text.contains("【新】"), "{}", before.text);
 
     // A broken file first: the old catalogue keeps answering.
-    std::fs::write(
-        &path,
-        original.replacen("skill = \"orders\"", "skill = \"ordrs\"", 1),
-    )
-    .unwrap();
+    copy.write(&copy.broken());
     app.clock.advance(Duration::from_secs(2));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(intent(&chat.say(question).await).0, "order.not_shipped");
 
     // Then a good change: followed within a few checks, with no call at all.
-    std::fs::write(
-        &path,
-        original.replacen("\"很抱歉让你久等了。", "\"【新】很抱歉让你久等了。", 1),
-    )
-    .unwrap();
+    copy.write(
+        &copy
+            .original
+            .replacen("\"很抱歉让你久等了。", "\"【新】很抱歉让你久等了。", 1),
+    );
     let mut followed = false;
     for _ in 0..50 {
         app.clock.advance(Duration::from_secs(2));
