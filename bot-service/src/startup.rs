@@ -128,7 +128,7 @@ impl Application {
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);
         let listener = server_kit::server::bind(addr).await?;
-        let verifier = settings.server.verifier()?;
+        let verifier = settings.server.verifier(clock.clone())?;
         let shutdown = Shutdown::new();
         let server = GrpcServer::new(
             listener,

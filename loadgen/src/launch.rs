@@ -106,11 +106,15 @@ impl Running {
         };
         crate::cpu::count_postgres(matches!(store, Store::Postgres(_)));
         let (agent_addr, bot_addr) = (free_addr()?, free_addr()?);
+        // Every benchmark customer is a new token from 127.0.0.1: the per-address limit
+        // on unknown tokens (a guard against garbage floods) is off for the benchmark.
         let mut agent_args: Vec<OsString> = vec![
             "--listen".into(),
             agent_addr.to_string().into(),
             "--database-url".into(),
             database_url.into(),
+            "--unknown-tokens-per-minute".into(),
+            "0".into(),
         ];
         if let Some(secs) = offer_timeout_secs {
             agent_args.extend(["--offer-timeout-secs".into(), secs.to_string().into()]);
@@ -138,6 +142,8 @@ impl Running {
             // The turn mode sends its 50 turns per session as fast as it can: the
             // per-session message limit (a flood guard) is off for the benchmark.
             "--limit-messages-per-second".into(),
+            "0".into(),
+            "--unknown-tokens-per-minute".into(),
             "0".into(),
         ];
         let mut bot = Server::start(

@@ -189,6 +189,16 @@ impl From<AuthError> for Status {
 pub trait TokenVerifier: Send + Sync + 'static {
     /// The caller named by `token`, or why it is refused.
     fn verify(&self, token: &str) -> Result<Caller, AuthError>;
+
+    /// The caller of a call from `peer` whose `authorization` metadata gave `token` (or
+    /// why it gave none). Verifiers that limit unknown tokens per address override it.
+    fn verify_call(
+        &self,
+        token: Result<&str, AuthError>,
+        _peer: Option<std::net::IpAddr>,
+    ) -> Result<Caller, Status> {
+        Ok(self.verify(token?)?)
+    }
 }
 
 pub use crate::token_rules::{Minter, TokenRules};
@@ -278,7 +288,8 @@ pub fn interceptor(
     verifier: Arc<dyn TokenVerifier>,
 ) -> impl FnMut(Request<()>) -> Result<Request<()>, Status> + Clone {
     move |mut request: Request<()>| {
-        let caller = verifier.verify(bearer(request.metadata())?)?;
+        let peer = request.remote_addr().map(|a| a.ip());
+        let caller = verifier.verify_call(bearer(request.metadata()), peer)?;
         request.extensions_mut().insert(caller);
         Ok(request)
     }

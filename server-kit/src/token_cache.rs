@@ -5,6 +5,12 @@
 //! token's own `exp` (with the same 5 s leeway the check allows); the cache holds at most
 //! [`CAPACITY`] tokens and starts afresh when full. Refusals are never cached: a bad
 //! token is checked, and refused, every time.
+//!
+//! Calls whose token is not already known here (new, forged, expired, or none at all)
+//! are also limited per peer address ([`UNKNOWN_TOKENS`] per minute): a flood of
+//! garbage from one address is answered RESOURCE_EXHAUSTED after a hash lookup, without
+//! a signature check each, while known tokens from the same address (every user behind
+//! one NAT who has called before) pass as usual.
 
 use std::{
     collections::HashMap,
@@ -14,7 +20,10 @@ use std::{
 
 use base64::Engine as _;
 
-use crate::auth::{AuthError, Caller, TokenVerifier};
+use crate::{
+    auth::{AuthError, Caller, TokenVerifier},
+    limits::KeyedLimit,
+};
 
 /// Most tokens remembered at once (one per active user or service on a replica).
 pub const CAPACITY: usize = 16_384;
@@ -22,10 +31,14 @@ pub const CAPACITY: usize = 16_384;
 /// Seconds past `exp` a token is still accepted (as in the full check).
 const LEEWAY_SECS: u64 = 5;
 
+/// Calls with a token not already known, per peer address per minute, by default.
+pub const UNKNOWN_TOKENS: u32 = 600;
+
 /// A [`TokenVerifier`] that remembers what `inner` accepted until each token expires.
 pub struct CachedVerifier {
     inner: Arc<dyn TokenVerifier>,
     accepted: Mutex<HashMap<Box<str>, (Caller, u64)>>,
+    unknown_per_address: Option<KeyedLimit>,
 }
 
 impl CachedVerifier {
@@ -34,17 +47,53 @@ impl CachedVerifier {
         Self {
             inner,
             accepted: Mutex::new(HashMap::new()),
+            unknown_per_address: None,
         }
+    }
+
+    /// The same, allowing each peer address `limit` calls a minute whose token is not
+    /// already known (0 = no limit).
+    pub fn with_unknown_limit(mut self, limit: u32, clock: crate::clock::SharedClock) -> Self {
+        self.unknown_per_address = Some(KeyedLimit::new(
+            "calls with a new or invalid token per address",
+            limit,
+            std::time::Duration::from_secs(60),
+            limit,
+            clock,
+        ));
+        self
+    }
+
+    /// The caller of a token already verified and not yet expired.
+    fn known(&self, token: &str) -> Option<Caller> {
+        let now = unix_now();
+        self.lock()
+            .get(token)
+            .filter(|(_, exp)| now <= exp.saturating_add(LEEWAY_SECS))
+            .map(|(caller, _)| caller.clone())
     }
 }
 
 impl TokenVerifier for CachedVerifier {
-    fn verify(&self, token: &str) -> Result<Caller, AuthError> {
-        let now = unix_now();
-        if let Some((caller, exp)) = self.lock().get(token)
-            && now <= exp.saturating_add(LEEWAY_SECS)
+    fn verify_call(
+        &self,
+        token: Result<&str, AuthError>,
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<Caller, tonic::Status> {
+        if let Ok(token) = token
+            && let Some(caller) = self.known(token)
         {
-            return Ok(caller.clone());
+            return Ok(caller);
+        }
+        if let (Some(limit), Some(peer)) = (&self.unknown_per_address, peer) {
+            limit.check(&peer.to_string())?;
+        }
+        Ok(self.verify(token?)?)
+    }
+
+    fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        if let Some(caller) = self.known(token) {
+            return Ok(caller);
         }
         let caller = self.inner.verify(token)?;
         // Only a token that carries a readable `exp` is remembered; the check above

@@ -23,6 +23,9 @@ pub struct ServerArgs {
     /// Application calls served at once.
     #[arg(long, env = "HONEYDESK_MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
+    /// Calls per minute from one address whose token is not already known (0 = no limit).
+    #[arg(long, env = "HONEYDESK_UNKNOWN_TOKENS_PER_MINUTE")]
+    pub unknown_tokens_per_minute: Option<u32>,
     /// Address of the Prometheus metrics listener (`GET /metrics`); off when unset.
     #[arg(long, env = "HONEYDESK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,

@@ -25,6 +25,9 @@ pub struct ServerSettings {
     /// Application calls in flight plus open streams (a stream counts until it ends)
     /// before new calls get RESOURCE_EXHAUSTED.
     pub max_concurrent_requests: usize,
+    /// Calls per minute from one peer address whose token is not already known (new,
+    /// invalid or missing); 0 = no limit.
+    pub unknown_tokens_per_minute: u32,
     /// Where Prometheus scrapes `GET /metrics` (port 0 picks a free port); unset means
     /// no metrics are recorded.
     pub metrics_listen: Option<SocketAddr>,
@@ -61,6 +64,7 @@ impl Default for ServerSettings {
             // Every live chat holds a stream on each side: a surge of thousands of
             // conversations per replica must fit, a flood of millions must not.
             max_concurrent_requests: 10_000,
+            unknown_tokens_per_minute: crate::token_cache::UNKNOWN_TOKENS,
             metrics_listen: None,
             tls_cert: None,
             tls_key: None,
@@ -105,6 +109,9 @@ impl ServerSettings {
         }
         if let Some(v) = args.max_concurrent_requests {
             self.max_concurrent_requests = v;
+        }
+        if let Some(v) = args.unknown_tokens_per_minute {
+            self.unknown_tokens_per_minute = v;
         }
         if let Some(v) = args.metrics_listen {
             self.metrics_listen = Some(v);
@@ -162,10 +169,12 @@ impl ServerSettings {
     }
 
     /// How this server checks tokens: the JWKS file's public keys when one is set,
-    /// else HS256 with `jwt_secret`; tokens that pass are remembered until they expire
+    /// else HS256 with `jwt_secret`; tokens that pass are remembered until they expire,
+    /// and calls with unknown tokens are limited per address on `clock`
     /// ([`crate::token_cache`]).
     pub fn verifier(
         &self,
+        clock: crate::clock::SharedClock,
     ) -> Result<std::sync::Arc<dyn crate::auth::TokenVerifier>, crate::keys::KeyError> {
         let checked: std::sync::Arc<dyn crate::auth::TokenVerifier> = match &self.jwks_file {
             Some(path) => std::sync::Arc::new(crate::keys::JwksVerifier::from_file(
@@ -178,7 +187,8 @@ impl ServerSettings {
             ),
         };
         Ok(std::sync::Arc::new(
-            crate::token_cache::CachedVerifier::new(checked),
+            crate::token_cache::CachedVerifier::new(checked)
+                .with_unknown_limit(self.unknown_tokens_per_minute, clock),
         ))
     }
 

@@ -2,7 +2,8 @@
 //! session for one user within the minute, a twenty-first message in a burst on one
 //! session, and one event stream too many for a user are RESOURCE_EXHAUSTED with a
 //! retry-after hint; other callers are not affected, and time refills the bucket. One
-//! user's open sessions are capped too (ending one frees a place).
+//! user's open sessions are capped too (ending one frees a place), and so are calls
+//! with unknown tokens per peer address.
 
 use std::time::Duration;
 
@@ -218,5 +219,48 @@ async fn open_streams_count_against_the_server_limit() {
     }
     assert!(signed_in, "a closed stream gives its place back");
     drop(desks);
+    app.stop().await;
+}
+
+/// Calls whose token is not already known (garbage, forged, missing, or simply new) are
+/// limited per peer address, so a flood costs a hash lookup each instead of a signature
+/// check; a token that has been accepted before keeps working from the same address,
+/// and time refills the allowance.
+#[tokio::test]
+async fn unknown_tokens_are_limited_per_address() {
+    let app = TestApp::spawn_with(Options {
+        bot: Some(Box::new(|b| b.server.unknown_tokens_per_minute = 5)),
+        ..Options::default()
+    })
+    .await;
+    // One unknown token spent: the chat's own, now known.
+    let mut chat = Chat::consumer(&app).await;
+    let mut refused = Vec::new();
+    for n in 0..10 {
+        let status = start(&app, &format!("garbage-{n}")).await.unwrap_err();
+        refused.push(status.code());
+        if status.code() == Code::ResourceExhausted {
+            assert_limited(&status, "new or invalid token per address");
+            break;
+        }
+    }
+    assert_eq!(
+        refused,
+        [
+            Code::Unauthenticated,
+            Code::Unauthenticated,
+            Code::Unauthenticated,
+            Code::Unauthenticated,
+            Code::ResourceExhausted
+        ]
+    );
+    chat.say("你好").await;
+    let newcomer = app.token("newcomer", Role::Consumer);
+    let status = start(&app, &newcomer).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    app.clock.advance(Duration::from_secs(60));
+    start(&app, &newcomer)
+        .await
+        .expect("a minute later the address may present new tokens again");
     app.stop().await;
 }
