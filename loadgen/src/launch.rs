@@ -106,14 +106,16 @@ impl Running {
         };
         crate::cpu::count_postgres(matches!(store, Store::Postgres(_)));
         let (agent_addr, bot_addr) = (free_addr()?, free_addr()?);
-        // Every benchmark customer is a new token from 127.0.0.1: the per-address limit
-        // on unknown tokens (a guard against garbage floods) is off for the benchmark.
+        // Every benchmark customer is a new token from 127.0.0.1 and sends as fast as it
+        // can: the flood guards (unknown tokens per address, calls per caller) are off.
         let mut agent_args: Vec<OsString> = vec![
             "--listen".into(),
             agent_addr.to_string().into(),
             "--database-url".into(),
             database_url.into(),
             "--unknown-tokens-per-minute".into(),
+            "0".into(),
+            "--calls-per-caller-per-minute".into(),
             "0".into(),
         ];
         if let Some(secs) = offer_timeout_secs {
@@ -144,6 +146,8 @@ impl Running {
             "--limit-messages-per-second".into(),
             "0".into(),
             "--unknown-tokens-per-minute".into(),
+            "0".into(),
+            "--calls-per-caller-per-minute".into(),
             "0".into(),
         ];
         let mut bot = Server::start(

@@ -10,7 +10,10 @@
 //! are also limited per peer address ([`UNKNOWN_TOKENS`] per minute): a flood of
 //! garbage from one address is answered RESOURCE_EXHAUSTED after a hash lookup, without
 //! a signature check each, while known tokens from the same address (every user behind
-//! one NAT who has called before) pass as usual.
+//! one NAT who has called before) pass as usual. And each caller (a token's subject)
+//! may make [`CALLS_PER_CALLER`] calls a minute, whatever it calls; `service` callers
+//! (bot-service speaking for every customer) are exempt. A service's finer limits
+//! (bot-service's messages per session) come on top.
 
 use std::{
     collections::HashMap,
@@ -34,11 +37,16 @@ const LEEWAY_SECS: u64 = 5;
 /// Calls with a token not already known, per peer address per minute, by default.
 pub const UNKNOWN_TOKENS: u32 = 600;
 
+/// Calls per caller (token subject) per minute, by default: twenty a second sustained,
+/// far beyond a person at a desk or a phone, well short of a script.
+pub const CALLS_PER_CALLER: u32 = 1_200;
+
 /// A [`TokenVerifier`] that remembers what `inner` accepted until each token expires.
 pub struct CachedVerifier {
     inner: Arc<dyn TokenVerifier>,
     accepted: Mutex<HashMap<Box<str>, (Caller, u64)>>,
     unknown_per_address: Option<KeyedLimit>,
+    per_caller: Option<KeyedLimit>,
 }
 
 impl CachedVerifier {
@@ -48,7 +56,21 @@ impl CachedVerifier {
             inner,
             accepted: Mutex::new(HashMap::new()),
             unknown_per_address: None,
+            per_caller: None,
         }
+    }
+
+    /// The same, allowing each caller but `service` ones `limit` calls a minute (0 = no
+    /// limit).
+    pub fn with_caller_limit(mut self, limit: u32, clock: crate::clock::SharedClock) -> Self {
+        self.per_caller = Some(KeyedLimit::new(
+            "calls per caller",
+            limit,
+            std::time::Duration::from_secs(60),
+            limit,
+            clock,
+        ));
+        self
     }
 
     /// The same, allowing each peer address `limit` calls a minute whose token is not
@@ -80,15 +102,22 @@ impl TokenVerifier for CachedVerifier {
         token: Result<&str, AuthError>,
         peer: Option<std::net::IpAddr>,
     ) -> Result<Caller, tonic::Status> {
-        if let Ok(token) = token
-            && let Some(caller) = self.known(token)
+        let known = token.as_ref().ok().and_then(|t| self.known(t));
+        let caller = match known {
+            Some(caller) => caller,
+            None => {
+                if let (Some(limit), Some(peer)) = (&self.unknown_per_address, peer) {
+                    limit.check(&peer.to_string())?;
+                }
+                self.verify(token?)?
+            }
+        };
+        if let Some(limit) = &self.per_caller
+            && caller.role != crate::auth::Role::Service
         {
-            return Ok(caller);
+            limit.check(&caller.subject)?;
         }
-        if let (Some(limit), Some(peer)) = (&self.unknown_per_address, peer) {
-            limit.check(&peer.to_string())?;
-        }
-        Ok(self.verify(token?)?)
+        Ok(caller)
     }
 
     fn verify(&self, token: &str) -> Result<Caller, AuthError> {

@@ -26,6 +26,9 @@ pub struct ServerArgs {
     /// Calls per minute from one address whose token is not already known (0 = no limit).
     #[arg(long, env = "HONEYDESK_UNKNOWN_TOKENS_PER_MINUTE")]
     pub unknown_tokens_per_minute: Option<u32>,
+    /// Calls per minute one caller may make, `service` callers exempt (0 = no limit).
+    #[arg(long, env = "HONEYDESK_CALLS_PER_CALLER_PER_MINUTE")]
+    pub calls_per_caller_per_minute: Option<u32>,
     /// Address of the Prometheus metrics listener (`GET /metrics`); off when unset.
     #[arg(long, env = "HONEYDESK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,

@@ -28,6 +28,9 @@ pub struct ServerSettings {
     /// Calls per minute from one peer address whose token is not already known (new,
     /// invalid or missing); 0 = no limit.
     pub unknown_tokens_per_minute: u32,
+    /// Calls per minute one caller (token subject) may make, `service` callers exempt;
+    /// 0 = no limit.
+    pub calls_per_caller_per_minute: u32,
     /// Where Prometheus scrapes `GET /metrics` (port 0 picks a free port); unset means
     /// no metrics are recorded.
     pub metrics_listen: Option<SocketAddr>,
@@ -65,6 +68,7 @@ impl Default for ServerSettings {
             // conversations per replica must fit, a flood of millions must not.
             max_concurrent_requests: 10_000,
             unknown_tokens_per_minute: crate::token_cache::UNKNOWN_TOKENS,
+            calls_per_caller_per_minute: crate::token_cache::CALLS_PER_CALLER,
             metrics_listen: None,
             tls_cert: None,
             tls_key: None,
@@ -112,6 +116,9 @@ impl ServerSettings {
         }
         if let Some(v) = args.unknown_tokens_per_minute {
             self.unknown_tokens_per_minute = v;
+        }
+        if let Some(v) = args.calls_per_caller_per_minute {
+            self.calls_per_caller_per_minute = v;
         }
         if let Some(v) = args.metrics_listen {
             self.metrics_listen = Some(v);
@@ -170,7 +177,8 @@ impl ServerSettings {
 
     /// How this server checks tokens: the JWKS file's public keys when one is set,
     /// else HS256 with `jwt_secret`; tokens that pass are remembered until they expire,
-    /// and calls with unknown tokens are limited per address on `clock`
+    /// calls with unknown tokens are limited per address and calls per caller, on
+    /// `clock`
     /// ([`crate::token_cache`]).
     pub fn verifier(
         &self,
@@ -188,7 +196,8 @@ impl ServerSettings {
         };
         Ok(std::sync::Arc::new(
             crate::token_cache::CachedVerifier::new(checked)
-                .with_unknown_limit(self.unknown_tokens_per_minute, clock),
+                .with_unknown_limit(self.unknown_tokens_per_minute, clock.clone())
+                .with_caller_limit(self.calls_per_caller_per_minute, clock),
         ))
     }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use honeydesk::{
     TestApp,
+    bot_side::BotSide,
     chat::Chat,
     desk::Desk,
     testing::{Options, authed},
@@ -262,5 +263,45 @@ async fn unknown_tokens_are_limited_per_address() {
     start(&app, &newcomer)
         .await
         .expect("a minute later the address may present new tokens again");
+    app.stop().await;
+}
+
+/// Each caller may make so many calls a minute, whatever it calls: a supervisor's script
+/// is refused past the limit with a retry-after hint, another supervisor is not, and
+/// bot-service (a `service` caller speaking for every customer) is exempt, so hand-offs
+/// keep flowing; time refills the allowance.
+#[tokio::test]
+async fn calls_per_caller_are_limited_but_services_are_exempt() {
+    let app = TestApp::spawn_with(Options {
+        agent: Some(Box::new(|a| a.server.calls_per_caller_per_minute = 5)),
+        ..Options::default()
+    })
+    .await;
+    let list = |who: &'static str| {
+        let token = app.token(who, Role::Supervisor);
+        let app = &app;
+        async move {
+            app.supervisor()
+                .await
+                .list_agents(authed(agent_pb::ListAgentsRequest {}, &token))
+                .await
+        }
+    };
+    for _ in 0..5 {
+        list("supervisor-1").await.expect("within the limit");
+    }
+    let status = list("supervisor-1").await.unwrap_err();
+    assert_limited(&status, "calls per caller");
+    list("supervisor-2")
+        .await
+        .expect("another caller has an allowance of its own");
+    let mut bot = BotSide::new(&app).await;
+    for n in 0..8 {
+        bot.consumer(&format!("u-{n}"), "orders").await;
+    }
+    app.clock.advance(Duration::from_secs(60));
+    list("supervisor-1")
+        .await
+        .expect("a minute later the caller may call again");
     app.stop().await;
 }
