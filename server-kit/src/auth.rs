@@ -113,6 +113,8 @@ pub struct Caller {
     pub role: Role,
     /// The user's own mobile number, if the token carries one.
     pub phone: Option<String>,
+    /// The token's `exp` (Unix seconds): until when this caller's token is accepted.
+    pub expires_at: u64,
 }
 
 impl Caller {

@@ -21,8 +21,6 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use base64::Engine as _;
-
 use crate::{
     auth::{AuthError, Caller, TokenVerifier},
     limits::KeyedLimit,
@@ -44,7 +42,8 @@ pub const CALLS_PER_CALLER: u32 = 1_200;
 /// A [`TokenVerifier`] that remembers what `inner` accepted until each token expires.
 pub struct CachedVerifier {
     inner: Arc<dyn TokenVerifier>,
-    accepted: Mutex<HashMap<Box<str>, (Caller, u64)>>,
+    /// Tokens that passed, with their callers (each carries its token's `exp`).
+    accepted: Mutex<HashMap<Box<str>, Caller>>,
     unknown_per_address: Option<KeyedLimit>,
     per_caller: Option<KeyedLimit>,
 }
@@ -63,23 +62,15 @@ impl CachedVerifier {
     /// The same, allowing each caller but `service` ones `limit` calls a minute (0 = no
     /// limit).
     pub fn with_caller_limit(mut self, limit: u32, clock: crate::clock::SharedClock) -> Self {
-        self.per_caller = Some(KeyedLimit::new(
-            "calls per caller",
-            limit,
-            std::time::Duration::from_secs(60),
-            limit,
-            clock,
-        ));
+        self.per_caller = Some(per_minute("calls per caller", limit, clock));
         self
     }
 
     /// The same, allowing each peer address `limit` calls a minute whose token is not
     /// already known (0 = no limit).
     pub fn with_unknown_limit(mut self, limit: u32, clock: crate::clock::SharedClock) -> Self {
-        self.unknown_per_address = Some(KeyedLimit::new(
+        self.unknown_per_address = Some(per_minute(
             "calls with a new or invalid token per address",
-            limit,
-            std::time::Duration::from_secs(60),
             limit,
             clock,
         ));
@@ -91,9 +82,30 @@ impl CachedVerifier {
         let now = unix_now();
         self.lock()
             .get(token)
-            .filter(|(_, exp)| now <= exp.saturating_add(LEEWAY_SECS))
-            .map(|(caller, _)| caller.clone())
+            .filter(|caller| now <= caller.expires_at.saturating_add(LEEWAY_SECS))
+            .cloned()
     }
+
+    /// The full check of a token not [`Self::known`], remembering it when it passes.
+    fn check_and_remember(&self, token: &str) -> Result<Caller, AuthError> {
+        let caller = self.inner.verify(token)?;
+        let mut accepted = self.lock();
+        if accepted.len() >= CAPACITY {
+            accepted.clear();
+        }
+        accepted.insert(token.into(), caller.clone());
+        Ok(caller)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Caller>> {
+        // A panic elsewhere while holding the lock leaves a map that is still valid.
+        self.accepted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A limit of `rate` a minute per key, all of it usable at once.
+fn per_minute(what: &'static str, rate: u32, clock: crate::clock::SharedClock) -> KeyedLimit {
+    KeyedLimit::new(what, rate, std::time::Duration::from_secs(60), rate, clock)
 }
 
 impl TokenVerifier for CachedVerifier {
@@ -109,7 +121,7 @@ impl TokenVerifier for CachedVerifier {
                 if let (Some(limit), Some(peer)) = (&self.unknown_per_address, peer) {
                     limit.check(&peer.to_string())?;
                 }
-                self.verify(token?)?
+                self.check_and_remember(token?)?
             }
         };
         if let Some(limit) = &self.per_caller
@@ -121,41 +133,11 @@ impl TokenVerifier for CachedVerifier {
     }
 
     fn verify(&self, token: &str) -> Result<Caller, AuthError> {
-        if let Some(caller) = self.known(token) {
-            return Ok(caller);
+        match self.known(token) {
+            Some(caller) => Ok(caller),
+            None => self.check_and_remember(token),
         }
-        let caller = self.inner.verify(token)?;
-        // Only a token that carries a readable `exp` is remembered; the check above
-        // required one, so this is the common case.
-        if let Some(exp) = expiry(token) {
-            let mut accepted = self.lock();
-            if accepted.len() >= CAPACITY {
-                accepted.clear();
-            }
-            accepted.insert(token.into(), (caller.clone(), exp));
-        }
-        Ok(caller)
     }
-}
-
-impl CachedVerifier {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, (Caller, u64)>> {
-        // A panic elsewhere while holding the lock leaves a map that is still valid.
-        self.accepted.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// The `exp` of a token that has just passed the full check.
-fn expiry(token: &str) -> Option<u64> {
-    #[derive(serde::Deserialize)]
-    struct Exp {
-        exp: u64,
-    }
-    let payload = token.split('.').nth(1)?;
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    serde_json::from_slice::<Exp>(&json).ok().map(|e| e.exp)
 }
 
 fn unix_now() -> u64 {
@@ -240,12 +222,11 @@ mod tests {
         assert!(matches!(verifier.verify(&old), Err(AuthError::Expired)));
         // A remembered entry past its exp (planted, as time cannot be moved here) is
         // not honoured: the token is checked again, and refused.
-        let caller = tokens
+        let mut caller = tokens
             .verify(&tokens.mint("u-1", Role::Consumer, Duration::from_secs(60)))
             .unwrap();
-        verifier
-            .lock()
-            .insert(old.clone().into(), (caller, claims.exp));
+        caller.expires_at = claims.exp;
+        verifier.lock().insert(old.clone().into(), caller);
         assert!(matches!(verifier.verify(&old), Err(AuthError::Expired)));
         assert_eq!(counting.checks.load(Ordering::SeqCst), 2);
     }

@@ -87,6 +87,7 @@ impl TokenRules {
             subject: claims.sub,
             role,
             phone: claims.phone,
+            expires_at: claims.exp,
         })
     }
 }

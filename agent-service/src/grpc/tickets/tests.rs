@@ -29,6 +29,7 @@ fn as_role<T>(message: T, role: Role) -> Request<T> {
         subject: "bot-service".into(),
         role,
         phone: None,
+        expires_at: u64::MAX,
     });
     request
 }
