@@ -128,11 +128,11 @@ impl AgentMetrics {
             .record(took.as_secs_f64());
     }
 
-    /// A group commit wrote `tickets` writes.
-    pub fn group_commit(&self, tickets: usize) {
+    /// A group commit wrote `writes` writes.
+    pub fn group_commit(&self, writes: usize) {
         self.meter
             .histogram(GROUP_COMMIT_BATCH, &[])
-            .record(tickets as f64);
+            .record(writes as f64);
     }
 
     /// A store operation took `took` and succeeded or not.

@@ -9,7 +9,6 @@
 use std::{
     fs::{File, OpenOptions, TryLockError},
     io::{Read, Seek, Write},
-    path::{Path, PathBuf},
 };
 
 use super::StoreError;
@@ -18,7 +17,6 @@ use super::StoreError;
 #[derive(Debug)]
 pub struct SqliteClaim {
     _file: File,
-    path: PathBuf,
 }
 
 impl SqliteClaim {
@@ -28,18 +26,13 @@ impl SqliteClaim {
         let Some(db) = super::sql::sqlite_path(url) else {
             return Ok(None);
         };
-        let path = PathBuf::from(format!("{db}.owner"));
-        if let Some(dir) = Path::new(db).parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
-        }
+        super::sql::create_parent_dir(db)?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
+            .open(format!("{db}.owner"))
             .map_err(|e| StoreError::Database(e.into()))?;
         match file.try_lock() {
             Ok(()) => {}
@@ -63,12 +56,7 @@ impl SqliteClaim {
         let _ = file.set_len(0);
         let _ = file.rewind();
         let _ = write!(file, "pid {}", std::process::id());
-        Ok(Some(Self { _file: file, path }))
-    }
-
-    /// The sidecar file that carries the lock.
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Some(Self { _file: file }))
     }
 }
 

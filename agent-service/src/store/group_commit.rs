@@ -46,8 +46,11 @@ enum Written {
     Message(Option<TicketEvent>),
 }
 
-/// Writes waiting for a writer, with where to send each answer.
-type Incoming = Arc<Mutex<mpsc::Receiver<(Write, oneshot::Sender<Result<Written, StoreError>>)>>>;
+/// One write and where to send its answer.
+type Job = (Write, oneshot::Sender<Result<Written, StoreError>>);
+
+/// Writes waiting for a writer.
+type Incoming = Arc<Mutex<mpsc::Receiver<Job>>>;
 
 /// Where the writers report batch sizes, once the application says.
 type Observer = Arc<std::sync::OnceLock<crate::metrics::AgentMetrics>>;
@@ -55,7 +58,7 @@ type Observer = Arc<std::sync::OnceLock<crate::metrics::AgentMetrics>>;
 /// The handle callers use; the writer tasks end when the last handle is dropped.
 #[derive(Clone, Debug)]
 pub(super) struct GroupCommit {
-    queue: mpsc::Sender<(Write, oneshot::Sender<Result<Written, StoreError>>)>,
+    queue: mpsc::Sender<Job>,
     metrics: Observer,
 }
 

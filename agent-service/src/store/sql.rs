@@ -67,10 +67,8 @@ impl SqlStore {
         }
         let (pool, writer) = match dialect {
             Dialect::Sqlite => {
-                if let Some(dir) = sqlite_path(url).and_then(|p| Path::new(p).parent())
-                    && !dir.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))?;
+                if let Some(db) = sqlite_path(url) {
+                    create_parent_dir(db)?;
                 }
                 let url = if url.contains('?') {
                     url.to_owned()
@@ -170,6 +168,16 @@ async fn sqlite_pool(url: &str, connections: u32) -> Result<AnyPool, StoreError>
 }
 
 /// The file path of a `sqlite://PATH[?…]` URL.
+/// Creates the folder a SQLite file `db` lives in, if it has one.
+pub(super) fn create_parent_dir(db: &str) -> Result<(), StoreError> {
+    match Path::new(db).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(e.into()))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
