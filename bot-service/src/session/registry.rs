@@ -3,7 +3,7 @@
 //! cap on one user's open sessions is checked without a scan of everyone's.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::{Duration, SystemTime},
 };
@@ -64,22 +64,30 @@ impl Registry {
     /// Forgets sessions closed for longer than the retention, measured from their last
     /// activity; returns how many.
     pub fn evict_closed(&self, now: SystemTime) -> usize {
-        let keep = |cell: &SessionCell| match cell.try_lock() {
-            Ok(s) => {
-                s.state != SessionState::Closed
-                    || now.duration_since(s.last_activity).unwrap_or_default()
-                        < s.idle_timeout + CLOSED_RETENTION
-            }
-            Err(_) => true,
-        };
         let mut table = self.lock();
-        let before = table.sessions.len();
-        table.sessions.retain(|_, cell| keep(cell));
-        table.by_user.retain(|_, cells| {
-            cells.retain(keep);
-            !cells.is_empty()
+        // Each cell is judged once; the user index then drops exactly those cells.
+        let mut evicted = HashSet::new();
+        table.sessions.retain(|_, cell| {
+            let keep = match cell.try_lock() {
+                Ok(s) => {
+                    s.state != SessionState::Closed
+                        || now.duration_since(s.last_activity).unwrap_or_default()
+                            < s.idle_timeout + CLOSED_RETENTION
+                }
+                Err(_) => true,
+            };
+            if !keep {
+                evicted.insert(Arc::as_ptr(cell));
+            }
+            keep
         });
-        before - table.sessions.len()
+        if !evicted.is_empty() {
+            table.by_user.retain(|_, cells| {
+                cells.retain(|cell| !evicted.contains(&Arc::as_ptr(cell)));
+                !cells.is_empty()
+            });
+        }
+        evicted.len()
     }
 
     /// How many sessions are held.
