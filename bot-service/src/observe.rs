@@ -19,7 +19,11 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
-use crate::{engine::Engine, handoff::client::AgentServiceClient, metrics::BotMetrics};
+use crate::{
+    engine::{Engine, Followed},
+    handoff::client::AgentServiceClient,
+    metrics::BotMetrics,
+};
 
 /// The health service name under which bot-service reports agent-service reachability.
 pub const AGENT_LINK_HEALTH: &str = "honeydesk.bot.v1.AgentServiceLink";
@@ -82,21 +86,13 @@ pub fn spawn_catalogue_follower(
             let skip = refused.clone();
             // Reading, hashing and (when changed) learning the catalogue is blocking
             // work of up to a tenth of a second: off the request threads.
-            let checked = tokio::task::spawn_blocking(move || match engine.catalogue_changed() {
-                Ok(Some(digest)) if Some(&digest) != skip.as_ref() => {
-                    Some((digest, engine.reload().is_ok()))
-                }
-                Ok(_) => None,
-                Err(e) => {
-                    tracing::debug!(error = %e, "catalogue file not readable");
-                    None
-                }
-            })
-            .await;
+            let checked =
+                tokio::task::spawn_blocking(move || engine.follow_catalogue(skip.as_deref())).await;
             match checked {
-                Ok(Some((_, true))) => refused = None,
-                Ok(Some((digest, false))) => refused = Some(digest),
-                Ok(None) | Err(_) => {}
+                Ok(Ok(Followed::Loaded(_))) => refused = None,
+                Ok(Ok(Followed::Refused(digest))) => refused = Some(digest),
+                Ok(Ok(Followed::Unchanged)) | Err(_) => {}
+                Ok(Err(e)) => tracing::debug!(error = %e, "catalogue file not readable"),
             }
         }
     })

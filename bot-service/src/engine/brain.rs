@@ -80,7 +80,19 @@ impl Brain {
         now: SystemTime,
     ) -> Result<Self, CatalogueError> {
         let bytes = crate::catalogue::read_catalogue(path)?;
-        let text = String::from_utf8_lossy(&bytes);
+        Self::from_bytes(&bytes, digest_of(&bytes), path, threshold, now)
+    }
+
+    /// Validates and indexes a catalogue already read from `path` (its content `bytes`,
+    /// whose [`digest_of`] is `digest`).
+    pub(super) fn from_bytes(
+        bytes: &[u8],
+        digest: String,
+        path: &Path,
+        threshold: Option<f64>,
+        now: SystemTime,
+    ) -> Result<Self, CatalogueError> {
+        let text = String::from_utf8_lossy(bytes);
         let catalogue = Catalogue::parse(&text, &path.display().to_string())?;
         let mut recognizer = Recognizer::new(&catalogue);
         if let Some(t) = threshold {
@@ -88,7 +100,7 @@ impl Brain {
         }
         let info = ReloadInfo {
             intents: catalogue.intents().len(),
-            digest: digest_of(&bytes),
+            digest,
             loaded_at: now,
         };
         Ok(Self {

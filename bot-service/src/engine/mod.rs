@@ -3,6 +3,7 @@
 //! nothing of gRPC; the adapter in `grpc` calls it and maps [`BotError`] to statuses.
 
 mod brain;
+mod catalogue;
 mod complaint_status;
 mod complaints;
 mod error;
@@ -22,6 +23,7 @@ use std::{
 };
 
 pub use brain::{Brain, ReloadInfo};
+pub use catalogue::Followed;
 pub use error::BotError;
 pub use relay::{CustomerEvent, CustomerEvents};
 use server_kit::clock::SharedClock;
@@ -155,28 +157,6 @@ impl Engine {
     /// The catalogue and recogniser in force.
     pub fn brain(&self) -> Arc<Brain> {
         self.brain.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Re-reads the catalogue file; on any error the old catalogue stays in force.
-    pub fn reload(&self) -> Result<ReloadInfo, BotError> {
-        let brain = Brain::load(
-            &self.settings.catalogue,
-            self.settings.confidence_threshold,
-            self.clock.now(),
-        )
-        .inspect_err(|e| tracing::warn!(error = %e, "catalogue reload refused"))?;
-        let info = brain.info();
-        *self.brain.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(brain);
-        tracing::info!(intents = info.intents, digest = %info.digest, "catalogue reloaded");
-        Ok(info)
-    }
-
-    /// The digest of the catalogue file as it is now on disk when it differs from the
-    /// catalogue in force (someone changed the file), else `None`.
-    pub fn catalogue_changed(&self) -> Result<Option<String>, BotError> {
-        let bytes = crate::catalogue::read_catalogue(&self.settings.catalogue)?;
-        let on_disk = brain::digest_of(&bytes);
-        Ok((on_disk != self.brain().info().digest).then_some(on_disk))
     }
 
     /// Opens a session for `user` at `entrance` and greets them. A conversation with a
