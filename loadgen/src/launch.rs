@@ -55,6 +55,15 @@ pub struct Running {
     pub stale: Vec<String>,
 }
 
+/// Both services' flood guards, off: every benchmark customer is a new token from
+/// 127.0.0.1 and sends as fast as it can.
+const FLOOD_GUARDS_OFF: [&str; 4] = [
+    "--unknown-tokens-per-minute",
+    "0",
+    "--calls-per-caller-per-minute",
+    "0",
+];
+
 impl Running {
     /// Starts `loadgen echo-server` on a free port.
     pub async fn echo(pinning: &Pinning) -> anyhow::Result<Self> {
@@ -106,18 +115,13 @@ impl Running {
         };
         crate::cpu::count_postgres(matches!(store, Store::Postgres(_)));
         let (agent_addr, bot_addr) = (free_addr()?, free_addr()?);
-        // Every benchmark customer is a new token from 127.0.0.1 and sends as fast as it
-        // can: the flood guards (unknown tokens per address, calls per caller) are off.
         let mut agent_args: Vec<OsString> = vec![
             "--listen".into(),
             agent_addr.to_string().into(),
             "--database-url".into(),
             database_url.into(),
-            "--unknown-tokens-per-minute".into(),
-            "0".into(),
-            "--calls-per-caller-per-minute".into(),
-            "0".into(),
         ];
+        agent_args.extend(FLOOD_GUARDS_OFF.map(OsString::from));
         if let Some(secs) = offer_timeout_secs {
             agent_args.extend(["--offer-timeout-secs".into(), secs.to_string().into()]);
         }
@@ -136,7 +140,7 @@ impl Running {
             "honeydesk.agent.v1.SupervisorService",
         )
         .await?;
-        let bot_args: Vec<OsString> = vec![
+        let mut bot_args: Vec<OsString> = vec![
             "--listen".into(),
             bot_addr.to_string().into(),
             "--agent-url".into(),
@@ -145,11 +149,8 @@ impl Running {
             // per-session message limit (a flood guard) is off for the benchmark.
             "--limit-messages-per-second".into(),
             "0".into(),
-            "--unknown-tokens-per-minute".into(),
-            "0".into(),
-            "--calls-per-caller-per-minute".into(),
-            "0".into(),
         ];
+        bot_args.extend(FLOOD_GUARDS_OFF.map(OsString::from));
         let mut bot = Server::start(
             "bot-service",
             &sibling("bot-service")?,
