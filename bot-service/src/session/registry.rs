@@ -29,11 +29,6 @@ struct Table {
 }
 
 impl Registry {
-    /// Adds a new session.
-    pub fn insert(&self, session: Session) -> SessionCell {
-        add(&mut self.lock(), session)
-    }
-
     /// Adds a new session unless its user already has `max_open` sessions that are not
     /// closed (0 = no cap); refused, the number they have. Checked and added under one
     /// lock, so two starts at once cannot both pass the cap.
@@ -48,7 +43,11 @@ impl Registry {
                 return Err(open);
             }
         }
-        Ok(add(&mut table, session))
+        let (id, user) = (session.id.clone(), session.user_id.clone());
+        let cell = Arc::new(tokio::sync::Mutex::new(session));
+        table.sessions.insert(id, cell.clone());
+        table.by_user.entry(user).or_default().push(cell.clone());
+        Ok(cell)
     }
 
     /// The session with `id`.
@@ -103,14 +102,6 @@ impl Registry {
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-fn add(table: &mut Table, session: Session) -> SessionCell {
-    let (id, user) = (session.id.clone(), session.user_id.clone());
-    let cell = Arc::new(tokio::sync::Mutex::new(session));
-    table.sessions.insert(id, cell.clone());
-    table.by_user.entry(user).or_default().push(cell.clone());
-    cell
 }
 
 /// Not closed; a session in the middle of a turn (locked) counts as open.
