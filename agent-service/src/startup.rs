@@ -72,6 +72,8 @@ pub struct Application {
     /// This process's claim on its SQLite file (none on PostgreSQL), given up when it
     /// stops.
     claim: Option<SqliteClaim>,
+    /// Among replicas: the task competing for the routing lock (ends when draining).
+    replicas: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -133,14 +135,13 @@ impl Application {
             tracing::info!(created, file = %file.display(), "roster seeded (missing agents created)");
         }
         let dispatcher = services.dispatcher.clone();
-        if settings.store.replicas {
-            crate::replicas::hear_other_replicas(
-                &settings.store.url,
-                dispatcher.hub().clone(),
-                shutdown.clone(),
-            )
-            .await?;
-        }
+        let replicas = match settings.store.replicas {
+            true => Some(
+                crate::replicas::join(&settings.store.url, dispatcher.clone(), shutdown.clone())
+                    .await?,
+            ),
+            false => None,
+        };
         dispatcher.rebuild().await?;
 
         let addr = settings.server.listen_addr(DEFAULT_PORT);
@@ -195,6 +196,7 @@ impl Application {
             endpoint,
             ping_interval: settings.store.ping_interval(),
             claim,
+            replicas,
         })
     }
 
@@ -237,6 +239,9 @@ impl Application {
         self.shutdown.trigger();
         let _ = sweeper.await;
         let _ = positions.await;
+        if let Some(replicas) = self.replicas {
+            let _ = replicas.await;
+        }
         let _ = watch.await;
         if let Some(scrapes) = scrapes {
             let _ = scrapes.await;

@@ -20,9 +20,17 @@ pub struct BotSide {
 impl BotSide {
     /// Connects with a `service` token.
     pub async fn new(app: &TestApp) -> Self {
+        Self::over(
+            app.agent_channel().await,
+            app.token("bot-service", Role::Service),
+        )
+    }
+
+    /// Calls over `channel` (any agent-service replica) with the `service` `token`.
+    pub fn over(channel: Channel, token: String) -> Self {
         Self {
-            client: TicketServiceClient::new(app.agent_channel().await),
-            token: app.token("bot-service", Role::Service),
+            client: TicketServiceClient::new(channel),
+            token,
         }
     }
 

@@ -46,8 +46,20 @@ impl Desk {
         resume: Vec<pb::TicketCursor>,
         sign_in: bool,
     ) -> Self {
-        let mut client = app.desk().await;
         let token = app.token(id, Role::Agent);
+        Self::over(app.agent_channel().await, token, id, resume, sign_in).await
+    }
+
+    /// Opens the desk stream of `id` over `channel` (any agent-service replica) with
+    /// `token`, signing in first when asked.
+    pub async fn over(
+        channel: Channel,
+        token: String,
+        id: &str,
+        resume: Vec<pb::TicketCursor>,
+        sign_in: bool,
+    ) -> Self {
+        let mut client = AgentDeskServiceClient::new(channel);
         if sign_in {
             client
                 .sign_in(authed(pb::SignInRequest {}, &token))

@@ -41,6 +41,30 @@ impl SqlStore {
     }
 }
 
+/// Gives the ticket to `agent_id` inside the caller's transaction, only while it waits
+/// (and, when transferred to a named agent, names this one); the row with the new
+/// `last_sequence` when it did.
+pub(super) async fn assign_guarded(
+    conn: &mut AnyConnection,
+    ticket_id: &str,
+    agent_id: &str,
+    at: SystemTime,
+) -> Result<Option<sqlx::any::AnyRow>, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE tickets
+         SET status = 'with_agent', agent_id = $2, assigned_at = $3, target_agent_id = NULL,
+             last_sequence = last_sequence + 1
+         WHERE ticket_id = $1 AND status = 'queued'
+           AND (target_agent_id IS NULL OR target_agent_id = $2)
+         RETURNING last_sequence",
+    )
+    .bind(ticket_id)
+    .bind(agent_id)
+    .bind(unix_millis(at))
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// A chat message to append to a ticket.
 #[derive(Clone, Debug)]
 pub(super) struct NewMessage {
@@ -157,19 +181,7 @@ impl ChatStore for SqlStore {
         at: SystemTime,
     ) -> Result<Option<Transition>, StoreError> {
         let mut tx = self.writer().begin().await?;
-        let assigned = sqlx::query(
-            "UPDATE tickets
-             SET status = 'with_agent', agent_id = $2, assigned_at = $3, target_agent_id = NULL,
-                 last_sequence = last_sequence + 1
-             WHERE ticket_id = $1 AND status = 'queued'
-               AND (target_agent_id IS NULL OR target_agent_id = $2)
-             RETURNING last_sequence",
-        )
-        .bind(ticket_id)
-        .bind(agent_id)
-        .bind(unix_millis(at))
-        .fetch_optional(&mut *tx)
-        .await?;
+        let assigned = assign_guarded(&mut tx, ticket_id, agent_id, at).await?;
         let kind = EventKind::AgentJoined {
             agent_id: agent_id.to_owned(),
         };

@@ -19,8 +19,8 @@ use tracing::{Instrument, Span};
 
 use super::{
     Appended, ChatStore, ComplaintCounts, ComplaintFilter, ComplaintStore, CreateOutcome,
-    FeedbackStore, FileOutcome, Moved, NewComplaint, OpenTicket, QueuePosition, Rating,
-    RatingTotal, ReplyRatingCount, Store, StoreError, TicketStore, TicketTimes, Transition,
+    FeedbackStore, FileOutcome, Moved, NewComplaint, OfferStore, OpenTicket, QueuePosition, Rating,
+    RatingTotal, ReplyRatingCount, Store, StoreError, Taken, TicketStore, TicketTimes, Transition,
     UnansweredCount,
 };
 use crate::{
@@ -29,6 +29,7 @@ use crate::{
         TicketEvent, TranscriptLine,
         complaint::{AuditEntry, Complaint, ComplaintStatus},
         evidence::Link,
+        routing::{Offer, OfferProblem},
     },
     metrics::AgentMetrics,
 };
@@ -323,5 +324,55 @@ impl ComplaintStore for Instrumented {
     ) -> Result<Vec<crate::domain::Ticket>, StoreError> {
         let work = self.inner.served_tickets(customer_id, entrance, limit);
         self.run("served_tickets", work).await
+    }
+}
+
+#[async_trait]
+impl OfferStore for Instrumented {
+    async fn record_offers(&self, offers: &[Offer], at: SystemTime) -> Result<(), StoreError> {
+        let work = self.inner.record_offers(offers, at);
+        self.run("record_offers", work).await
+    }
+    async fn end_offers(
+        &self,
+        ended: &[(Offer, String)],
+        at: SystemTime,
+    ) -> Result<usize, StoreError> {
+        self.run("end_offers", self.inner.end_offers(ended, at))
+            .await
+    }
+    async fn end_open_offers(&self, reason: &str, at: SystemTime) -> Result<usize, StoreError> {
+        let work = self.inner.end_open_offers(reason, at);
+        self.run("end_open_offers", work).await
+    }
+    async fn open_offers(&self) -> Result<Vec<Offer>, StoreError> {
+        self.run("open_offers", self.inner.open_offers()).await
+    }
+    async fn accept_offer(
+        &self,
+        offer_id: &str,
+        agent_id: &str,
+        at: SystemTime,
+    ) -> Result<Taken, StoreError> {
+        let work = self.inner.accept_offer(offer_id, agent_id, at);
+        self.run("accept_offer", work).await
+    }
+    async fn decline_offer(
+        &self,
+        offer_id: &str,
+        agent_id: &str,
+        reason: &str,
+        at: SystemTime,
+    ) -> Result<Result<Offer, OfferProblem>, StoreError> {
+        let work = self.inner.decline_offer(offer_id, agent_id, reason, at);
+        self.run("decline_offer", work).await
+    }
+    async fn routed_ticket(&self, ticket_id: &str) -> Result<Option<OpenTicket>, StoreError> {
+        self.run("routed_ticket", self.inner.routed_ticket(ticket_id))
+            .await
+    }
+    async fn announce_agent(&self, agent_id: &str) -> Result<(), StoreError> {
+        self.run("announce_agent", self.inner.announce_agent(agent_id))
+            .await
     }
 }

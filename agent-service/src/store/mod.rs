@@ -14,6 +14,9 @@ mod feedback;
 mod group_commit;
 pub mod instrumented;
 mod intake_sql;
+pub mod lease;
+mod offer_sql;
+mod offers;
 mod rows;
 mod sql;
 pub mod testing;
@@ -26,6 +29,7 @@ use async_trait::async_trait;
 pub use complaints::{ComplaintCounts, ComplaintFilter, ComplaintStore, FileOutcome, NewComplaint};
 pub use feedback::{FeedbackStore, ReplyRatingCount, UnansweredCount};
 pub use instrumented::{Instrumented, Outage};
+pub use offers::{OfferStore, Taken};
 pub use sql::{Dialect, SqlStore};
 
 use crate::domain::{
@@ -62,11 +66,11 @@ pub enum StoreError {
 }
 
 /// Everything agent-service keeps: agents here, tickets in [`TicketStore`], the live
-/// conversation in [`ChatStore`], complaints in [`ComplaintStore`], the robot's feedback
+/// conversation in [`ChatStore`], shared offers in [`OfferStore`], complaints in [`ComplaintStore`], the robot's feedback
 /// figures in [`FeedbackStore`].
 #[async_trait]
 pub trait Store:
-    TicketStore + ChatStore + ComplaintStore + FeedbackStore + Send + Sync + 'static
+    TicketStore + ChatStore + OfferStore + ComplaintStore + FeedbackStore + Send + Sync + 'static
 {
     /// A cheap round trip that succeeds only while the database answers (health).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -119,5 +119,6 @@ store_suite!(
 mod chat;
 mod complaints;
 mod feedback;
+mod offers;
 mod ratings;
 mod tickets;

@@ -23,6 +23,7 @@ mod metrics;
 mod queues;
 mod recovery;
 mod relay;
+mod replica_routing;
 mod replicas;
 mod robot_answers;
 mod robot_feedback;

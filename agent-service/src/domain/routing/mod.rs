@@ -8,6 +8,7 @@
 pub mod moves;
 pub mod plan;
 pub mod positions;
+pub mod replica;
 mod settle;
 pub mod state;
 pub mod sweeper;
@@ -86,6 +87,8 @@ struct Inner {
     settings: RoutingSettings,
     state: Mutex<Routing>,
     handling: std::sync::Mutex<HandlingWindow>,
+    /// Among replicas: whether this one holds the routing lock.
+    leading: std::sync::atomic::AtomicBool,
     /// Woken when queues move; the positions publisher waits on it.
     moved: tokio::sync::Notify,
     metrics: AgentMetrics,
@@ -166,6 +169,7 @@ impl Dispatcher {
                 state: Mutex::new(routing),
                 handling: std::sync::Mutex::new(HandlingWindow::default()),
                 moved: tokio::sync::Notify::new(),
+                leading: std::sync::atomic::AtomicBool::new(false),
                 metrics,
             }),
         }
@@ -218,6 +222,12 @@ impl Dispatcher {
                 }
             }
         }
+        if self.shared() {
+            // Offers the routing replica made stay valid (a new one ended them first).
+            for offer in store.open_offers().await? {
+                state.adopt_offer(offer);
+            }
+        }
         tracing::info!(agents = agents.len(), queued, held, "routing rebuilt");
         let pending = self.route(&mut state);
         drop(state);
@@ -248,6 +258,9 @@ impl Dispatcher {
     pub async fn accept(&self, agent_id: &str, offer_id: &str) -> Result<Ticket, DomainError> {
         let (this, agent_id, offer_id) = (self.clone(), agent_id.to_owned(), offer_id.to_owned());
         detached("routing.accept", async move {
+            if this.shared() {
+                return this.accept_shared(&agent_id, &offer_id).await;
+            }
             let (offer, mut pending) = {
                 let mut state = this.inner.state.lock().await;
                 let pending = this.expire(&mut state, this.inner.clock.now());
@@ -326,6 +339,9 @@ impl Dispatcher {
     pub async fn decline(&self, agent_id: &str, offer_id: &str) -> Result<(), DomainError> {
         let (this, agent_id, offer_id) = (self.clone(), agent_id.to_owned(), offer_id.to_owned());
         detached("routing.decline", async move {
+            if this.shared() {
+                return this.decline_shared(&agent_id, &offer_id).await;
+            }
             let mut state = this.inner.state.lock().await;
             let now = this.inner.clock.now();
             let mut pending = this.expire(&mut state, now);
@@ -385,6 +401,15 @@ impl Dispatcher {
             .agent(&agent.profile.agent_id, AgentNotice::Changed);
         self.queues_moved();
         self.persist(pending).await;
+        if self.shared()
+            && let Err(e) = self
+                .inner
+                .store
+                .announce_agent(&agent.profile.agent_id)
+                .await
+        {
+            tracing::warn!(agent = %agent.profile.agent_id, error = %e, "could not tell the other replicas");
+        }
     }
 
     /// A ticket closed while its accept was being stored: if the store says it is

@@ -175,6 +175,9 @@ impl Dispatcher {
 
     /// The sweeper's pass: closes idle conversations, expires offers, routes.
     pub async fn tick(&self) -> Result<(), DomainError> {
+        if !self.routes_here() {
+            return Ok(());
+        }
         let mut state = self.inner.state.lock().await;
         let now = self.inner.clock.now();
         let mut pending = Lapsed::default();

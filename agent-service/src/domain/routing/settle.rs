@@ -12,11 +12,19 @@ use crate::domain::{Presence, hub::AgentNotice};
 impl Dispatcher {
     /// Expires lapsed offers, then makes new ones; returns the store writes that follow.
     pub(super) fn route(&self, state: &mut Routing) -> Lapsed {
+        if !self.routes_here() {
+            return Lapsed::default();
+        }
         let now = self.inner.clock.now();
-        let pending = self.expire(state, now);
+        let mut pending = self.expire(state, now);
         for offer in state.plan(now, || uuid::Uuid::now_v7().to_string()) {
             tracing::info!(ticket = %offer.ticket_id, agent = %offer.agent_id, "ticket offered");
             self.inner.metrics.offer_made();
+            if self.shared() {
+                // Told once stored, by the feed, on whichever replica the agent is.
+                pending.made.push(offer);
+                continue;
+            }
             self.inner.hub.agent(
                 &offer.agent_id,
                 AgentNotice::Offered {
@@ -40,19 +48,27 @@ impl Dispatcher {
     /// once stored).
     pub(super) fn announce(&self, mut lapsed: Lapsed) -> Lapsed {
         let hub = &self.inner.hub;
-        for (offer, reason) in lapsed.withdrawn.drain(..) {
-            self.inner.metrics.offer_ended(match reason {
+        let withdrawn = std::mem::take(&mut lapsed.withdrawn);
+        for (offer, reason) in &withdrawn {
+            self.inner.metrics.offer_ended(match *reason {
                 state::DECLINED => "declined",
                 state::EXPIRED => "expired",
                 _ => "withdrawn",
             });
+            if self.shared() {
+                continue;
+            }
             hub.agent(
                 &offer.agent_id,
                 AgentNotice::Withdrawn {
-                    offer_id: offer.offer_id,
-                    reason: reason.to_owned(),
+                    offer_id: offer.offer_id.clone(),
+                    reason: (*reason).to_owned(),
                 },
             );
+        }
+        if self.shared() {
+            // Ended in the store (and told by the feed) when persisted.
+            lapsed.withdrawn = withdrawn;
         }
         for agent_id in &lapsed.now_away {
             tracing::info!(agent = %agent_id, "agent missed two offers in a row: set away");
@@ -67,6 +83,9 @@ impl Dispatcher {
     /// routing already acts on it in memory, and the next change is stored again.
     pub(super) async fn persist(&self, pending: Lapsed) {
         let store = &self.inner.store;
+        if self.shared() {
+            self.persist_offers(&pending).await;
+        }
         for ticket_id in pending.untargeted {
             if let Err(e) = store.clear_target(&ticket_id).await {
                 tracing::error!(ticket = %ticket_id, error = %e, "could not open a transfer to the queue");
@@ -79,6 +98,26 @@ impl Dispatcher {
             }
             // Told once stored: the desk reads the agent back from the store.
             self.inner.hub.agent(&agent_id, AgentNotice::Changed);
+        }
+    }
+
+    /// Among replicas: ends the offers that ended here and records those made here.
+    async fn persist_offers(&self, pending: &Lapsed) {
+        let (store, now) = (&self.inner.store, self.inner.clock.now());
+        if !pending.withdrawn.is_empty() {
+            let ended: Vec<_> = pending
+                .withdrawn
+                .iter()
+                .map(|(offer, why)| (offer.clone(), (*why).to_owned()))
+                .collect();
+            if let Err(e) = store.end_offers(&ended, now).await {
+                tracing::error!(error = %e, "could not store ended offers");
+            }
+        }
+        if !pending.made.is_empty()
+            && let Err(e) = store.record_offers(&pending.made, now).await
+        {
+            tracing::error!(error = %e, "could not store new offers; they lapse unseen");
         }
     }
 }

@@ -75,6 +75,8 @@ pub struct Lapsed {
     pub now_away: Vec<String>,
     /// Tickets transferred to a named agent who passed: now open to the whole queue.
     pub untargeted: Vec<String>,
+    /// Offers just made, to record when replicas share the store.
+    pub made: Vec<Offer>,
 }
 
 impl Lapsed {
@@ -83,6 +85,7 @@ impl Lapsed {
         self.withdrawn.extend(other.withdrawn);
         self.now_away.extend(other.now_away);
         self.untargeted.extend(other.untargeted);
+        self.made.extend(other.made);
     }
 }
 
@@ -354,6 +357,7 @@ impl Routing {
 
 mod check;
 mod lines;
+mod mirror;
 mod offers;
 
 use lines::Lines;

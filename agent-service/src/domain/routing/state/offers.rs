@@ -248,7 +248,7 @@ impl Routing {
         lapsed.withdrawn.push((offer, why));
     }
 
-    fn finish(&mut self, offer: &Offer, why: &'static str) {
+    pub(super) fn finish(&mut self, offer: &Offer, why: &'static str) {
         self.offers.remove(&offer.offer_id);
         self.accepting.remove(&offer.offer_id);
         self.offered.remove(&offer.ticket_id);
