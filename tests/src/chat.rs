@@ -45,7 +45,17 @@ impl Chat {
         token: String,
         entrance: pb::Entrance,
     ) -> (Self, pb::StartSessionResponse) {
-        let mut client = app.conversation().await;
+        Self::start_over(app.bot_channel().await, token, entrance).await
+    }
+
+    /// Starts a session at `entrance` over `channel` (any bot-service, or a balancer in
+    /// front of several) for the user of `token`.
+    pub async fn start_over(
+        channel: Channel,
+        token: String,
+        entrance: pb::Entrance,
+    ) -> (Self, pb::StartSessionResponse) {
+        let mut client = ConversationServiceClient::new(channel);
         let started = client
             .start_session(authed(
                 pb::StartSessionRequest {

@@ -5,6 +5,7 @@
 
 mod authorisation;
 mod check_message;
+mod cluster;
 mod complaint_chat;
 mod complaint_offers;
 mod complaint_status;

@@ -32,8 +32,8 @@ struct Replica {
 
 impl Replica {
     fn start(database_url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_agent-replica"))
-            .args(["--listen", "127.0.0.1:0", "--replicas", "true"])
+        let mut child = Command::new(env!("CARGO_BIN_EXE_replica"))
+            .args(["agent", "--listen", "127.0.0.1:0", "--replicas", "true"])
             .args(["--database-url", database_url, "--jwt-secret", TEST_SECRET])
             .arg("--seed-agents")
             .arg(agent_service::config::demo_agents_file())
