@@ -15,6 +15,7 @@
 #   HONEYDESK_JWT_SECRET       token secret of both services (a development secret)
 #   HONEYDESK_AGENT_BIN / HONEYDESK_BOT_BIN   the service commands (target/release/…;
 #                              a command with arguments is split on spaces)
+#   HONEYDESK_CLUSTER_REPLICAS replicas of each service      (2; 1 for a baseline)
 #   HONEYDESK_CLUSTER_PORT     first of the ports used: fronts at +0 (agent) and +1 (bot),
 #                              replicas at +10.. (a free range is picked when unset)
 set -euo pipefail
@@ -25,6 +26,7 @@ REDIS_URL="${HONEYDESK_SESSION_STORE:-redis://127.0.0.1:6379/}"
 SECRET="${HONEYDESK_JWT_SECRET:-local-cluster-development-secret-0123456789}"
 AGENT_BIN="${HONEYDESK_AGENT_BIN:-$ROOT/target/release/agent-service}"
 BOT_BIN="${HONEYDESK_BOT_BIN:-$ROOT/target/release/bot-service}"
+REPLICAS="${HONEYDESK_CLUSTER_REPLICAS:-2}"
 NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 
 stop() {
@@ -42,7 +44,7 @@ import socket
 for base in range(20000, 60000, 50):
     try:
         socks = []
-        for port in (base, base + 1, base + 10, base + 11, base + 20, base + 21):
+        for port in [base, base + 1] + list(range(base + 10, base + 30)):
             s = socket.socket(); s.bind(("127.0.0.1", port)); socks.append(s)
         print(base); break
     except OSError:
@@ -58,6 +60,14 @@ wait_port() {
   done
   echo "nothing listens on port $1; see $DIR/*.log" >&2
   return 1
+}
+
+# nginx upstream lines for the replica ports given.
+upstream() {
+  local port
+  for port in "$@"; do
+    echo "        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"
+  done
 }
 
 # Waits until log file $1 contains $2.
@@ -82,7 +92,11 @@ start() {
   mkdir -p "$DIR/tmp"
   local base="${HONEYDESK_CLUSTER_PORT:-$(free_port_range)}"
   local agent_front=$((base)) bot_front=$((base + 1))
-  local agents=($((base + 10)) $((base + 11))) bots=($((base + 20)) $((base + 21)))
+  local agents=() bots=() n
+  for n in $(seq 0 $((REPLICAS - 1))); do
+    agents+=($((base + 10 + n)))
+    bots+=($((base + 20 + n)))
+  done
   # The shared database: created when missing (PostgreSQL's own createdb semantics).
   local admin="${DB_URL%/*}/postgres" name="${DB_URL##*/}"
   if command -v psql >/dev/null; then
@@ -126,13 +140,11 @@ http {
     grpc_send_timeout 1h;
     client_max_body_size 4m;
     upstream agent_service {
-        server 127.0.0.1:${agents[0]} max_fails=1 fail_timeout=5s;
-        server 127.0.0.1:${agents[1]} max_fails=1 fail_timeout=5s;
+$(upstream "${agents[@]}")
         keepalive 32;
     }
     upstream bot_service {
-        server 127.0.0.1:${bots[0]} max_fails=1 fail_timeout=5s;
-        server 127.0.0.1:${bots[1]} max_fails=1 fail_timeout=5s;
+$(upstream "${bots[@]}")
         keepalive 32;
     }
     server {
@@ -149,7 +161,7 @@ NGINX
   for port in "${bots[@]}" "$agent_front" "$bot_front"; do wait_port "$port"; done
   echo "agent-service front: 127.0.0.1:$agent_front"
   echo "bot-service front: 127.0.0.1:$bot_front"
-  echo "replicas: agent 127.0.0.1:${agents[0]} (routes first), 127.0.0.1:${agents[1]}; bot 127.0.0.1:${bots[0]}, 127.0.0.1:${bots[1]}"
+  echo "replicas: agent-service on ports ${agents[*]} (the first routes), bot-service on ${bots[*]}"
   echo "logs and pids: $DIR"
 }
 
