@@ -401,15 +401,7 @@ impl Dispatcher {
             .agent(&agent.profile.agent_id, AgentNotice::Changed);
         self.queues_moved();
         self.persist(pending).await;
-        if self.shared()
-            && let Err(e) = self
-                .inner
-                .store
-                .announce_agent(&agent.profile.agent_id)
-                .await
-        {
-            tracing::warn!(agent = %agent.profile.agent_id, error = %e, "could not tell the other replicas");
-        }
+        self.tell_replicas(&agent.profile.agent_id).await;
     }
 
     /// A ticket closed while its accept was being stored: if the store says it is

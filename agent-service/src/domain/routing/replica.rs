@@ -71,6 +71,15 @@ impl Dispatcher {
         !self.shared() || self.inner.leading.load(Ordering::SeqCst)
     }
 
+    /// Among replicas: tells the others that the agent changed (they re-read them).
+    pub(super) async fn tell_replicas(&self, agent_id: &str) {
+        if self.shared()
+            && let Err(e) = self.inner.store.announce_agent(agent_id).await
+        {
+            tracing::warn!(agent = %agent_id, error = %e, "could not tell the other replicas");
+        }
+    }
+
     /// Starts (or stops) being the replica that routes. Starting ends the offers the
     /// previous one left open, rebuilds from the store and routes.
     pub async fn lead(&self, leading: bool) -> Result<(), DomainError> {

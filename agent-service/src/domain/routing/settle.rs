@@ -98,6 +98,7 @@ impl Dispatcher {
             }
             // Told once stored: the desk reads the agent back from the store.
             self.inner.hub.agent(&agent_id, AgentNotice::Changed);
+            self.tell_replicas(&agent_id).await;
         }
     }
 
