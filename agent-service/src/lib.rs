@@ -12,4 +12,7 @@ pub mod seed;
 pub mod startup;
 pub mod store;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use startup::{Application, StartupError};

@@ -22,4 +22,7 @@ pub mod tasks;
 pub mod text;
 pub mod vocabulary;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use startup::{Application, StartupError};

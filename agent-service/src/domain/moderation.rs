@@ -99,7 +99,7 @@ impl Lexicon {
     }
 
     /// A lexicon from TOML text; `shown` names its source in errors.
-    fn parse(text: &str, shown: String) -> Result<Self, LexiconError> {
+    pub(crate) fn parse(text: &str, shown: String) -> Result<Self, LexiconError> {
         let invalid = |reason: String| LexiconError::Invalid {
             path: shown.clone(),
             reason,

@@ -103,6 +103,12 @@ pub struct Escalation {
     pub transcript: Vec<TranscriptLine>,
 }
 
+/// The latest instant a client may send (the end of 9999): later ones do not survive the
+/// store's millisecond form (found by fuzzing: year 292 billion was stored as 1969).
+fn latest_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799)
+}
+
 impl Escalation {
     /// INVALID_ARGUMENT-worthy problems, naming the field.
     pub fn validate(&self) -> Result<(), DomainError> {
@@ -140,6 +146,12 @@ impl Escalation {
                 &line.intent,
                 MAX_LABEL_CHARS,
             )?;
+            if line.at > latest_time() {
+                return Err(DomainError::invalid(
+                    format!("transcript[{i}].at"),
+                    "must be before the year 10000",
+                ));
+            }
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! and maps results back. No business rules live here.
 
 mod complaints;
-mod convert;
+pub(crate) mod convert;
 mod desk;
 mod events;
 mod feedback;

@@ -13,7 +13,7 @@ mod clauses;
 mod index;
 mod lexicon;
 mod model;
-mod normalise;
+pub(crate) mod normalise;
 mod pinyin;
 mod query;
 mod retrieval;

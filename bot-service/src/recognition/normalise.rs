@@ -133,7 +133,7 @@ enum Reading {
 
 /// The normalisation steps, with what they learnt from the catalogue.
 #[derive(Debug, Default)]
-pub(super) struct Normaliser {
+pub(crate) struct Normaliser {
     slang: Slang,
     pinyin: PinyinDictionary,
     speller: Speller,

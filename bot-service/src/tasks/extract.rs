@@ -7,7 +7,7 @@ use crate::{catalogue::City, text::fold};
 
 /// A number written in a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Number {
+pub(crate) struct Number {
     /// Its digits (a decimal point kept, separators dropped).
     pub digits: String,
     /// Whether it has a decimal point.
@@ -39,7 +39,7 @@ const CN_DIGITS: &str = "零〇一二两三四五六七八九十百千";
 
 /// Every number of `text` (folded), in order: digit runs, digit groups separated by one
 /// space or dash that make up a mobile number, and Chinese numerals.
-pub(super) fn numbers(text: &str) -> Vec<Number> {
+pub(crate) fn numbers(text: &str) -> Vec<Number> {
     let folded = fold(text);
     let chars: Vec<char> = folded.chars().collect();
     let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -156,7 +156,7 @@ fn parse_chinese(run: &[char]) -> Option<u32> {
 }
 
 /// A mainland mobile number's digits (with `+86`/`86` removed), if it is one.
-pub(super) fn mobile(number: &Number) -> Option<String> {
+pub(crate) fn mobile(number: &Number) -> Option<String> {
     let digits = number.digits.as_str();
     let digits = match digits.len() {
         13 if digits.starts_with("86") => &digits[2..],
@@ -310,7 +310,7 @@ pub(super) fn city<'a>(text: &str, cities: &'a [City]) -> Option<&'a City> {
 
 /// What a message says about the day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum DayMention {
+pub(crate) enum DayMention {
     /// `today`, `tomorrow` or `day_after`.
     Day(&'static str),
     /// A day that cannot be served (大后天, next week…).
@@ -320,7 +320,7 @@ pub(super) enum DayMention {
 }
 
 /// The day asked about.
-pub(super) fn day(text: &str) -> DayMention {
+pub(crate) fn day(text: &str) -> DayMention {
     let folded = fold(text);
     if ["大后天", "下周", "周末", "星期", "礼拜", "下个月"]
         .iter()

@@ -5,7 +5,7 @@
 //! engine runs the steps and calls the back end.
 
 mod dialogue;
-mod extract;
+pub(crate) mod extract;
 pub mod texts;
 
 #[cfg(test)]

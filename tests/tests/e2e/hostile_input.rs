@@ -1,6 +1,7 @@
 //! Hostile input over real gRPC: request bodies that are not protobuf, invalid UTF-8
 //! in `string` fields, over-long and malformed ids, text made only of invisible
-//! characters, and a reused client message id with a different text. Each is the
+//! characters, a reused client message id with a different text, and a transcript time
+//! the store cannot keep. Each is the
 //! client's fault and reads as such (INVALID_ARGUMENT or FAILED_PRECONDITION), never
 //! INTERNAL, and nothing the client sent is echoed back.
 
@@ -214,4 +215,38 @@ async fn a_client_message_id_reused_for_another_text_is_failed_precondition() {
         status.message()
     );
     app.stop().await;
+}
+
+/// Found by fuzzing: a transcript time past the year 9999 was accepted and stored as 1969.
+#[tokio::test]
+async fn a_transcript_time_the_store_cannot_keep_is_invalid_argument() {
+    let app = TestApp::spawn().await;
+    let mut bot = honeydesk::bot_side::BotSide::new(&app).await;
+    let request = agent_pb::CreateTicketRequest {
+        idempotency_key: "far-future".into(),
+        customer_id: "shopper-f".into(),
+        entrance: agent_pb::Entrance::Consumer as i32,
+        skill: "orders".into(),
+        transcript: vec![agent_pb::TranscriptEntry {
+            sender: agent_pb::Sender::Customer as i32,
+            text: "我要退款".into(),
+            at: Some(prost_types::Timestamp {
+                seconds: i64::MAX / 1000,
+                nanos: 0,
+            }),
+            intent: String::new(),
+        }],
+        ..Default::default()
+    };
+    let status = bot
+        .client
+        .create_ticket(authed(request, &bot.token))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("transcript[0].at"),
+        "{}",
+        status.message()
+    );
 }
