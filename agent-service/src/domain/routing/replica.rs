@@ -181,57 +181,64 @@ impl Dispatcher {
     }
 
     async fn follow_heard(&self, batch: Vec<Heard>) {
-        let hub = &self.inner.hub;
         let (mut tickets, mut agents, mut gap) = (Vec::new(), HashSet::new(), false);
         let mut seen = HashSet::new();
         for item in &batch {
             match item {
                 Heard::Stored {
+                    ticket_id, change, ..
+                } if *change == Change::State && seen.insert(ticket_id.as_str()) => {
+                    tickets.push(ticket_id.clone());
+                }
+                Heard::AgentChanged(agent_id) => {
+                    agents.insert(agent_id.clone());
+                }
+                Heard::Gap => gap = true,
+                _ => {}
+            }
+        }
+        if gap {
+            if let Err(e) = self.rebuild().await {
+                tracing::error!(error = %e, "could not rebuild routing after a gap in the feed");
+            }
+        } else {
+            self.follow_store(&batch, &tickets, agents).await;
+        }
+        // Streams hear of it once routing's copy holds it (an offer shown is one routing
+        // knows, so taking it at once finds it there).
+        self.post(batch);
+    }
+
+    /// Posts what was heard to the streams concerned.
+    fn post(&self, batch: Vec<Heard>) {
+        let hub = &self.inner.hub;
+        for item in batch {
+            match item {
+                Heard::Stored {
                     ticket_id,
                     sequence,
                     joined,
-                    change,
-                } => {
-                    hub.stored(ticket_id, *sequence, joined.as_deref());
-                    if *change == Change::State && seen.insert(ticket_id.as_str()) {
-                        tickets.push(ticket_id.clone());
-                    }
-                }
+                    ..
+                } => hub.stored(&ticket_id, sequence, joined.as_deref()),
                 Heard::Offered(offer) => hub.agent(
                     &offer.agent_id,
                     AgentNotice::Offered {
-                        offer_id: offer.offer_id.clone(),
-                        ticket_id: offer.ticket_id.clone(),
+                        offer_id: offer.offer_id,
+                        ticket_id: offer.ticket_id,
                         expires_at: offer.expires_at,
                     },
                 ),
+                // The agent who declined knows.
+                Heard::OfferEnded { reason, .. } if reason == state::DECLINED => {}
                 Heard::OfferEnded {
                     offer_id,
                     agent_id,
                     reason,
-                } if reason != state::DECLINED => hub.agent(
-                    agent_id,
-                    AgentNotice::Withdrawn {
-                        offer_id: offer_id.clone(),
-                        reason: reason.clone(),
-                    },
-                ),
-                Heard::AgentChanged(agent_id) => {
-                    hub.agent(agent_id, AgentNotice::Changed);
-                    agents.insert(agent_id.clone());
-                }
-                Heard::Gap => gap = true,
-                Heard::OfferEnded { .. } => {}
+                } => hub.agent(&agent_id, AgentNotice::Withdrawn { offer_id, reason }),
+                Heard::AgentChanged(agent_id) => hub.agent(&agent_id, AgentNotice::Changed),
+                Heard::Gap => hub.resync_all(),
             }
         }
-        if gap {
-            hub.resync_all();
-            if let Err(e) = self.rebuild().await {
-                tracing::error!(error = %e, "could not rebuild routing after a gap in the feed");
-            }
-            return;
-        }
-        self.follow_store(&batch, &tickets, agents).await;
     }
 
     /// Re-reads the tickets and agents that moved, then applies the batch in order.
