@@ -3,7 +3,8 @@
 //! [`AGENT_LINK_HEALTH`], so probes can tell "the robot is down" from "the robot is up
 //! but cannot hand off"), the catalogue follower (the catalogue file re-read every few
 //! seconds and put in force when its content changed, so replicas sharing one file all
-//! follow it), and the collector that reads the live-session gauge just before each
+//! follow it), the shared session store watch (NOT_SERVING while it cannot be reached),
+//! and the collector that reads the live-session gauge just before each
 //! Prometheus scrape.
 
 use std::{sync::Arc, time::Duration};
@@ -23,6 +24,7 @@ use crate::{
     engine::{Engine, Followed},
     handoff::client::AgentServiceClient,
     metrics::BotMetrics,
+    session::SessionStore,
 };
 
 /// The health service name under which bot-service reports agent-service reachability.
@@ -68,6 +70,40 @@ pub fn spawn_agent_watch(
     })
 }
 
+/// Pings the shared session store every `every` and reports it: health says NOT_SERVING
+/// while the store cannot be reached (no call could read or keep a session, so a
+/// balancer should send the work to another replica) and SERVING again once it answers.
+/// Ends when `shutdown` starts draining.
+pub fn spawn_session_store_watch(
+    store: Arc<dyn SessionStore>,
+    health: HealthHandle,
+    every: Duration,
+    shutdown: Shutdown,
+) -> JoinHandle<()> {
+    let limit = every.max(Duration::from_secs(1));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while shutdown.or_draining(ticker.tick()).await.is_some() {
+            let up = match tokio::time::timeout(limit, store.ping()).await {
+                Ok(Ok(())) => true,
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "session store ping failed");
+                    false
+                }
+                Err(_) => false,
+            };
+            if health.set_serving(up).await {
+                if up {
+                    tracing::info!("the session store answers again: SERVING");
+                } else {
+                    tracing::error!("the session store cannot be reached: NOT_SERVING");
+                }
+            }
+        }
+    })
+}
+
 /// Checks the catalogue file every `every` (real time, and whenever a fake clock moves)
 /// and puts a changed one in force; a file that does not load leaves the old catalogue
 /// in force and is reported once per content, not at every check. Ends when `shutdown`
@@ -103,7 +139,7 @@ pub fn collector(engine: Arc<Engine>, metrics: BotMetrics) -> Collector {
     Arc::new(move || {
         let (engine, metrics) = (engine.clone(), metrics.clone());
         Box::pin(async move {
-            metrics.sessions(engine.sessions_by_state());
+            metrics.sessions(engine.sessions_by_state().into_iter().flatten());
         })
     })
 }

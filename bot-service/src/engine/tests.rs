@@ -28,8 +28,7 @@ async fn a_thousand_turns_keep_only_the_configured_window() {
             .await
             .unwrap();
     }
-    let cell = engine.registry.get(&view.id).unwrap();
-    let session = cell.lock().await;
+    let session = engine.sessions.lock(&view.id).await.unwrap().unwrap();
     assert_eq!(session.transcript.lines().len(), 10);
     assert_eq!(session.transcript.written(), 1 + 2 * 1000);
     assert!(session.replies.answered("m-999").is_some());
