@@ -3,8 +3,7 @@
 //! [`AGENT_LINK_HEALTH`], so probes can tell "the robot is down" from "the robot is up
 //! but cannot hand off"), the catalogue follower (the catalogue file re-read every few
 //! seconds and put in force when its content changed, so replicas sharing one file all
-//! follow it), the shared session store watch (NOT_SERVING while it cannot be reached),
-//! and the collector that reads the live-session gauge just before each
+//! follow it), and the collector that reads the live-session gauge just before each
 //! Prometheus scrape.
 
 use std::{sync::Arc, time::Duration};
@@ -24,7 +23,6 @@ use crate::{
     engine::{Engine, Followed},
     handoff::client::AgentServiceClient,
     metrics::BotMetrics,
-    session::SessionStore,
 };
 
 /// The health service name under which bot-service reports agent-service reachability.
@@ -42,23 +40,26 @@ pub fn spawn_agent_watch(
     every: Duration,
     shutdown: Shutdown,
 ) -> JoinHandle<()> {
-    let limit = every.max(Duration::from_secs(1));
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last = None;
-        while shutdown.or_draining(ticker.tick()).await.is_some() {
-            let mut client = HealthClient::new(agent.channel());
-            let check = client.check(HealthCheckRequest {
+    let check = move || {
+        let mut client = HealthClient::new(agent.channel());
+        async move {
+            let request = HealthCheckRequest {
                 service: String::new(),
-            });
-            let up = matches!(
-                tokio::time::timeout(limit, check).await,
-                Ok(Ok(r)) if r.get_ref().status == ServingStatus::Serving as i32
-            );
-            metrics.agent_link(up);
-            if last != Some(up) {
-                last = Some(up);
+            };
+            matches!(
+                client.check(request).await,
+                Ok(r) if r.get_ref().status == ServingStatus::Serving as i32
+            )
+        }
+    };
+    let mut last = None;
+    let seen = move |up| {
+        metrics.agent_link(up);
+        let changed = last != Some(up);
+        last = Some(up);
+        let health = health.clone();
+        async move {
+            if changed {
                 health.set_dependency(AGENT_LINK_HEALTH, up).await;
                 if up {
                     tracing::info!("agent-service answers SERVING");
@@ -67,41 +68,8 @@ pub fn spawn_agent_watch(
                 }
             }
         }
-    })
-}
-
-/// Pings the shared session store every `every` and reports it: health says NOT_SERVING
-/// while the store cannot be reached (no call could read or keep a session, so a
-/// balancer should send the work to another replica) and SERVING again once it answers.
-/// Ends when `shutdown` starts draining.
-pub fn spawn_session_store_watch(
-    store: Arc<dyn SessionStore>,
-    health: HealthHandle,
-    every: Duration,
-    shutdown: Shutdown,
-) -> JoinHandle<()> {
-    let limit = every.max(Duration::from_secs(1));
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while shutdown.or_draining(ticker.tick()).await.is_some() {
-            let up = match tokio::time::timeout(limit, store.ping()).await {
-                Ok(Ok(())) => true,
-                Ok(Err(e)) => {
-                    tracing::debug!(error = %e, "session store ping failed");
-                    false
-                }
-                Err(_) => false,
-            };
-            if health.set_serving(up).await {
-                if up {
-                    tracing::info!("the session store answers again: SERVING");
-                } else {
-                    tracing::error!("the session store cannot be reached: NOT_SERVING");
-                }
-            }
-        }
-    })
+    };
+    server_kit::watch::spawn_watch(shutdown, every, check, seen)
 }
 
 /// Checks the catalogue file every `every` (real time, and whenever a fake clock moves)

@@ -248,13 +248,15 @@ impl Application {
                 self.shutdown.clone(),
             )
         });
+        // Health says NOT_SERVING while the shared session store cannot be reached.
         let store_watch = self.shared_sessions.map(|store| {
-            observe::spawn_session_store_watch(
-                store,
-                self.health.clone(),
-                observe::AGENT_CHECK_PERIOD,
-                self.shutdown.clone(),
-            )
+            let ping = move || {
+                let store = store.clone();
+                async move { store.ping().await }
+            };
+            let (health, shutdown) = (self.health.clone(), self.shutdown.clone());
+            let (every, what) = (observe::AGENT_CHECK_PERIOD, "the session store");
+            server_kit::watch::spawn_store_watch(shutdown, every, health, what, ping, |_| {})
         });
         let watch = observe::spawn_agent_watch(
             self.desk,

@@ -309,7 +309,8 @@ impl Engine {
         let due = match self.sessions.due(self.clock.now()).await {
             Ok(due) => due,
             Err(e) => {
-                tracing::warn!(error = %e, "idle sweep skipped");
+                // Health already says the store is down; no line every sweep.
+                tracing::debug!(error = %e, "idle sweep skipped");
                 return 0;
             }
         };

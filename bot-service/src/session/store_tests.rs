@@ -26,6 +26,16 @@ fn session(id: &str, user: &str, at: SystemTime) -> Session {
     )
 }
 
+/// A new session of user `u-1`, started now, added to `store`; its id.
+async fn inserted(store: &Arc<dyn SessionStore>) -> String {
+    let id = fresh_id("s");
+    store
+        .insert(session(&id, "u-1", SystemTime::now()), 0)
+        .await
+        .unwrap();
+    id
+}
+
 fn fresh_id(name: &str) -> String {
     format!("{name}-{}", server_kit::request_id::new_id())
 }
@@ -110,10 +120,7 @@ async fn two_concurrent_turns_on_one_session_are_serialised(
     a: Arc<dyn SessionStore>,
     b: Arc<dyn SessionStore>,
 ) {
-    let id = fresh_id("s");
-    a.insert(session(&id, "u-1", SystemTime::now()), 0)
-        .await
-        .unwrap();
+    let id = inserted(&a).await;
     let turns = |store: Arc<dyn SessionStore>, id: String| async move {
         for _ in 0..20 {
             let mut s = store.lock(&id).await.unwrap().unwrap();
@@ -138,10 +145,7 @@ async fn a_call_dropped_without_commit_keeps_its_changes(
     a: Arc<dyn SessionStore>,
     b: Arc<dyn SessionStore>,
 ) {
-    let id = fresh_id("s");
-    a.insert(session(&id, "u-1", SystemTime::now()), 0)
-        .await
-        .unwrap();
+    let id = inserted(&a).await;
     let mut s = a.lock(&id).await.unwrap().unwrap();
     s.fallbacks_in_a_row = 2;
     drop(s);

@@ -10,6 +10,7 @@ use honeydesk::{
     TestApp,
     chat::{Chat, intent},
     desk::Desk,
+    stack::BotReplica,
     testing::{Options, authed, channel},
 };
 use honeydesk_proto::bot::v1::{
@@ -18,9 +19,13 @@ use honeydesk_proto::bot::v1::{
 use tonic::Code;
 
 /// Both services with sessions in the test Redis under a prefix of this test's own, at
-/// most `cap` open sessions per user; `None` when no test Redis is configured.
-async fn spawn_on_redis(cap: usize) -> Option<TestApp> {
-    let url = std::env::var(TEST_URL_ENV).ok().filter(|u| !u.is_empty())?;
+/// most `cap` open sessions per user, and a second bot-service on the same Redis; `None`
+/// (the test is skipped) when no test Redis is configured.
+async fn spawn_two_bots(cap: usize) -> Option<(TestApp, BotReplica)> {
+    let Some(url) = std::env::var(TEST_URL_ENV).ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipped: set {TEST_URL_ENV} to run the session replica tests");
+        return None;
+    };
     let prefix = format!("honeydesk-e2e-{}:", server_kit::request_id::new_id());
     let app = TestApp::spawn_with(Options {
         bot: Some(Box::new(move |b| {
@@ -31,20 +36,19 @@ async fn spawn_on_redis(cap: usize) -> Option<TestApp> {
         ..Options::default()
     })
     .await;
-    Some(app)
-}
-
-#[tokio::test]
-async fn two_bot_replicas_serve_one_conversation_call_by_call() {
-    let Some(app) = spawn_on_redis(20).await else {
-        eprintln!("skipped: set {TEST_URL_ENV} to run the session replica tests");
-        return;
-    };
     let replica = app
         .stack
         .start_bot_replica()
         .await
         .expect("a second bot-service starts on the same Redis");
+    Some((app, replica))
+}
+
+#[tokio::test]
+async fn two_bot_replicas_serve_one_conversation_call_by_call() {
+    let Some((app, replica)) = spawn_two_bots(20).await else {
+        return;
+    };
     let mut desk = Desk::open(&app, "a-1025").await;
 
     // Started on replica A; every later call alternates between B and A.
@@ -120,15 +124,9 @@ async fn two_bot_replicas_serve_one_conversation_call_by_call() {
 
 #[tokio::test]
 async fn the_open_session_cap_holds_across_replicas() {
-    let Some(app) = spawn_on_redis(1).await else {
-        eprintln!("skipped: set {TEST_URL_ENV} to run the session replica tests");
+    let Some((app, replica)) = spawn_two_bots(1).await else {
         return;
     };
-    let replica = app
-        .stack
-        .start_bot_replica()
-        .await
-        .expect("a second replica");
     let first = Chat::named(&app, "shopper-cap").await;
     let mut on_b = ConversationServiceClient::new(channel(replica.addr).await);
     let start = || {
