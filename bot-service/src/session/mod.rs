@@ -4,6 +4,7 @@
 
 pub mod memory;
 pub mod redis;
+mod redis_scripts;
 pub mod registry;
 pub mod store;
 #[cfg(test)]
