@@ -23,29 +23,12 @@ pub fn spawn_store_watch(
     every: Duration,
     shutdown: Shutdown,
 ) -> JoinHandle<()> {
-    let limit = every.max(Duration::from_secs(1));
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while shutdown.or_draining(ticker.tick()).await.is_some() {
-            let up = match tokio::time::timeout(limit, store.ping()).await {
-                Ok(Ok(())) => true,
-                Ok(Err(e)) => {
-                    tracing::debug!(error = %e, "store ping failed");
-                    false
-                }
-                Err(_) => false,
-            };
-            metrics.store_up(up);
-            if health.set_serving(up).await {
-                if up {
-                    tracing::info!("the store answers again: SERVING");
-                } else {
-                    tracing::error!("the store cannot be reached: NOT_SERVING");
-                }
-            }
-        }
-    })
+    let ping = move || {
+        let store = store.clone();
+        async move { store.ping().await }
+    };
+    let seen = move |up| metrics.store_up(up);
+    server_kit::watch::spawn_store_watch(shutdown, every, health, "the store", ping, seen)
 }
 
 /// Reads the state gauges: queues, agents by presence, conversations, complaints.

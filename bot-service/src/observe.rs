@@ -40,23 +40,26 @@ pub fn spawn_agent_watch(
     every: Duration,
     shutdown: Shutdown,
 ) -> JoinHandle<()> {
-    let limit = every.max(Duration::from_secs(1));
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last = None;
-        while shutdown.or_draining(ticker.tick()).await.is_some() {
-            let mut client = HealthClient::new(agent.channel());
-            let check = client.check(HealthCheckRequest {
+    let check = move || {
+        let mut client = HealthClient::new(agent.channel());
+        async move {
+            let request = HealthCheckRequest {
                 service: String::new(),
-            });
-            let up = matches!(
-                tokio::time::timeout(limit, check).await,
-                Ok(Ok(r)) if r.get_ref().status == ServingStatus::Serving as i32
-            );
-            metrics.agent_link(up);
-            if last != Some(up) {
-                last = Some(up);
+            };
+            matches!(
+                client.check(request).await,
+                Ok(r) if r.get_ref().status == ServingStatus::Serving as i32
+            )
+        }
+    };
+    let mut last = None;
+    let seen = move |up| {
+        metrics.agent_link(up);
+        let changed = last != Some(up);
+        last = Some(up);
+        let health = health.clone();
+        async move {
+            if changed {
                 health.set_dependency(AGENT_LINK_HEALTH, up).await;
                 if up {
                     tracing::info!("agent-service answers SERVING");
@@ -65,7 +68,8 @@ pub fn spawn_agent_watch(
                 }
             }
         }
-    })
+    };
+    server_kit::watch::spawn_watch(shutdown, every, check, seen)
 }
 
 /// Checks the catalogue file every `every` (real time, and whenever a fake clock moves)
@@ -103,7 +107,7 @@ pub fn collector(engine: Arc<Engine>, metrics: BotMetrics) -> Collector {
     Arc::new(move || {
         let (engine, metrics) = (engine.clone(), metrics.clone());
         Box::pin(async move {
-            metrics.sessions(engine.sessions_by_state());
+            metrics.sessions(engine.sessions_by_state().into_iter().flatten());
         })
     })
 }

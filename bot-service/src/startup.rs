@@ -1,6 +1,7 @@
 //! Assembling bot-service: load the catalogue, connect (lazily) to agent-service and the
 //! task back ends, bind the port and the metrics listener, wire the gRPC services behind
-//! authentication, and run the idle sweeper and the agent-service health watch.
+//! authentication, open the session store (memory, or Redis shared by replicas), and run
+//! the idle sweeper and the agent-service and session store health watches.
 //! Tests call [`Application::build`] exactly as `main` does, on port 0.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -29,6 +30,7 @@ use crate::{
     link::LinkSettings,
     metrics::BotMetrics,
     observe,
+    session::{Registry, SessionStore, redis::RedisSessions},
 };
 
 /// How often idle sessions are looked for (a fake clock also wakes the sweeper).
@@ -57,6 +59,9 @@ pub enum StartupError {
     /// An outbound TLS setting is unusable (an `https://` URL without a CA, a bad file).
     #[error(transparent)]
     Tls(#[from] server_kit::tls::TlsError),
+    /// The session store setting is unusable.
+    #[error("sessions.store: {0}")]
+    Sessions(#[from] crate::session::SessionStoreError),
     /// The metrics listener could not be set up.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
@@ -75,6 +80,8 @@ pub struct Application {
     desk: Arc<AgentServiceClient>,
     health: HealthHandle,
     metrics: BotMetrics,
+    /// The shared session store, watched for health; `None` in memory.
+    shared_sessions: Option<Arc<dyn SessionStore>>,
     endpoint: Option<MetricsEndpoint>,
     /// How often the catalogue file is checked for changes; `None` = never.
     catalogue_check: Option<Duration>,
@@ -109,6 +116,16 @@ impl Application {
             outbound.clone(),
         )?);
         let b = &settings.bot;
+        let shared_sessions = match settings.sessions.redis() {
+            Some(redis) => {
+                tracing::info!(prefix = %redis.key_prefix, "sessions kept in Redis, shared by replicas");
+                Some(Arc::new(RedisSessions::new(&redis)?) as Arc<dyn SessionStore>)
+            }
+            None => None,
+        };
+        let sessions = shared_sessions
+            .clone()
+            .unwrap_or_else(|| Arc::new(Registry::default()));
         let engine = Arc::new(
             Engine::new(
                 EngineSettings {
@@ -121,6 +138,7 @@ impl Application {
             .with_complaints(desk.clone())
             .with_feedback(desk.clone())
             .with_metrics(metrics.clone())
+            .with_sessions(sessions)
             .with_actions(action_backends(&settings.actions, &identity, &outbound)?),
         );
         let info = engine.brain().info();
@@ -166,6 +184,7 @@ impl Application {
             desk,
             health,
             metrics,
+            shared_sessions,
             endpoint,
             catalogue_check,
         })
@@ -229,6 +248,16 @@ impl Application {
                 self.shutdown.clone(),
             )
         });
+        // Health says NOT_SERVING while the shared session store cannot be reached.
+        let store_watch = self.shared_sessions.map(|store| {
+            let ping = move || {
+                let store = store.clone();
+                async move { store.ping().await }
+            };
+            let (health, shutdown) = (self.health.clone(), self.shutdown.clone());
+            let (every, what) = (observe::AGENT_CHECK_PERIOD, "the session store");
+            server_kit::watch::spawn_store_watch(shutdown, every, health, what, ping, |_| {})
+        });
         let watch = observe::spawn_agent_watch(
             self.desk,
             self.health,
@@ -239,6 +268,9 @@ impl Application {
         let result = self.server.run_until_stopped(stop).await;
         sweeper.abort();
         watch.abort();
+        if let Some(store_watch) = store_watch {
+            store_watch.abort();
+        }
         if let Some(follower) = follower {
             follower.abort();
         }

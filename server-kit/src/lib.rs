@@ -23,6 +23,7 @@ pub mod tls;
 pub mod token_cache;
 pub mod token_rules;
 pub mod trace_context;
+pub mod watch;
 
 pub use auth::{Caller, Hs256Tokens, Role, TokenVerifier};
 pub use clock::{Clock, FakeClock, SystemClock};

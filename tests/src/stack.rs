@@ -37,14 +37,21 @@ pub struct StackSockets {
     pub agent_accepted: SocketAudit,
 }
 
-/// One more agent-service on the stack's store.
-pub struct AgentReplica {
+/// One more copy of a service on the stack's settings, on a port of its own.
+pub struct Replica<E> {
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its drain handle.
     pub shutdown: Shutdown,
-    _task: JoinHandle<Result<(), agent_service::StartupError>>,
+    _task: JoinHandle<Result<(), E>>,
 }
+
+/// One more agent-service on the stack's store.
+pub type AgentReplica = Replica<agent_service::StartupError>;
+
+/// One more bot-service on the stack's settings: with a Redis session store it serves
+/// the same sessions as the first.
+pub type BotReplica = Replica<bot_service::StartupError>;
 
 struct Running<E> {
     shutdown: Shutdown,
@@ -158,13 +165,24 @@ impl Stack {
         let mut settings = self.agent_settings.clone();
         settings.server.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
         let app = agent_service::Application::build(settings, self.clock.clone()).await?;
-        let addr = app.local_addr();
-        let shutdown = app.shutdown_handle();
-        let task = tokio::spawn(app.run_until_stopped(std::future::pending()));
-        Ok(AgentReplica {
-            addr,
-            shutdown,
-            _task: task,
+        Ok(Replica {
+            addr: app.local_addr(),
+            shutdown: app.shutdown_handle(),
+            _task: tokio::spawn(app.run_until_stopped(std::future::pending())),
+        })
+    }
+
+    /// Starts another bot-service on the same settings (session store included: give
+    /// the stack a Redis one for the replicas to share), pointed at the same
+    /// agent-service, on a port of its own; stopped by its handle or with the test.
+    pub async fn start_bot_replica(&self) -> anyhow::Result<BotReplica> {
+        let mut settings = self.bot_settings.clone();
+        settings.server.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let app = bot_service::Application::build(settings, self.clock.clone()).await?;
+        Ok(Replica {
+            addr: app.local_addr(),
+            shutdown: app.shutdown_handle(),
+            _task: tokio::spawn(app.run_until_stopped(std::future::pending())),
         })
     }
 

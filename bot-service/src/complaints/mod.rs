@@ -22,7 +22,7 @@ use crate::{
 };
 
 /// What a complaint is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Category {
     /// Swearing, insults.
     AbusiveLanguage,
@@ -48,7 +48,7 @@ impl Category {
 }
 
 /// A recent conversation with a person that the customer could complain about.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Complainable {
     /// The ticket in agent-service.
     pub ticket_id: String,
@@ -61,7 +61,7 @@ pub struct Complainable {
 }
 
 /// A complaint to file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Filing {
     /// The same key files at most one complaint, however often it is sent.
     pub idempotency_key: String,
@@ -78,7 +78,7 @@ pub struct Filing {
 }
 
 /// A complaint agent-service accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Filed {
     /// Readable reference, e.g. TS-20261125-000042.
     pub reference: String,
@@ -97,7 +97,7 @@ pub struct Filed {
 }
 
 /// Where a complaint stands, as the customer is told when they complain again.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Standing {
     /// Received or in review: the deadlines still apply.
     Open,
@@ -110,7 +110,7 @@ pub enum Standing {
 }
 
 /// Where a `complaint.agent` dialogue stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Stage {
     /// Choosing the conversation.
     Choosing,
@@ -123,7 +123,7 @@ pub enum Stage {
 }
 
 /// One complaint dialogue under way.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Draft {
     /// Its number within the session (1, 2…), which makes its idempotency key.
     pub instance: u32,
@@ -149,7 +149,7 @@ impl Draft {
 }
 
 /// A session's complaint state.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ComplaintState {
     /// The `complaint.agent` dialogue under way.
     pub active: Option<Draft>,

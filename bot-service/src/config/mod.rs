@@ -1,14 +1,16 @@
-//! bot-service settings: the `[server]`, `[bot]`, `[agent]`, `[actions]`, `[identity]`
-//! and `[limits]` tables of a TOML file, under `HONEYDESK_*` environment variables,
+//! bot-service settings: the `[server]`, `[bot]`, `[agent]`, `[actions]`, `[identity]`,
+//! `[limits]` and `[sessions]` tables of a TOML file, under `HONEYDESK_*` environment variables,
 //! under command-line flags.
 
 mod outbound;
+mod sessions;
 
 use std::{path::PathBuf, time::Duration};
 
 pub use outbound::{ActionSettings, AgentLinkSettings, IdentitySettings, LimitSettings};
 use serde::Deserialize;
 use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
+pub use sessions::SessionSettings;
 
 /// bot-service listens here unless told otherwise.
 pub const DEFAULT_PORT: u16 = 50051;
@@ -29,6 +31,8 @@ pub struct BotSettings {
     pub identity: IdentitySettings,
     /// Per-caller limits (`[limits]`); 0 turns one off.
     pub limits: LimitSettings,
+    /// Where live sessions are kept (`[sessions]`).
+    pub sessions: SessionSettings,
 }
 
 /// How the robot behaves.
@@ -134,6 +138,12 @@ pub struct BotArgs {
     /// Messages per session per second after a burst (0 = no limit).
     #[arg(long, env = "HONEYDESK_LIMIT_MESSAGES_PER_SECOND")]
     pub limit_messages_per_second: Option<u32>,
+    /// Where live sessions are kept: `memory`, or a `redis://` URL shared by replicas.
+    #[arg(long, env = "HONEYDESK_SESSION_STORE")]
+    pub session_store: Option<String>,
+    /// Put before every session key in Redis.
+    #[arg(long, env = "HONEYDESK_SESSION_KEY_PREFIX")]
+    pub session_key_prefix: Option<String>,
     /// A task back end as NAME=URL (repeatable, or comma-separated in the variable),
     /// e.g. `topup=http://127.0.0.1:50053`.
     #[arg(
@@ -186,6 +196,12 @@ impl BotSettings {
         }
         if let Some(v) = args.limit_messages_per_second {
             settings.limits.messages_per_second = v;
+        }
+        if let Some(v) = &args.session_store {
+            settings.sessions.store = v.clone();
+        }
+        if let Some(v) = &args.session_key_prefix {
+            settings.sessions.key_prefix = v.clone();
         }
         if let Some(v) = &args.identity_key {
             settings.identity.key_file = Some(v.clone());
@@ -247,6 +263,7 @@ impl BotSettings {
                 "identity.key_file and identity.key_id go together",
             ));
         }
+        self.sessions.validate()?;
         self.validate_actions()
     }
 

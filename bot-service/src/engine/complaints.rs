@@ -7,7 +7,7 @@
 
 use tokio_stream::StreamExt;
 
-use super::{BotError, Brain, Engine, handoff::session_language};
+use super::{BotError, Brain, Engine, committed, handoff::session_language};
 use crate::{
     complaints::{self, Filed, Filing, Step, texts},
     handoff::{HandoffError, HumanEventKind},
@@ -227,7 +227,7 @@ impl Engine {
             .map_err(|e| self.human_side_error(&session, e))?;
         tracing::info!(complaint = %filed.reference, created = filed.created, key = %filing.idempotency_key, "one-step complaint filed");
         let text = texts::filed(language, &filed, hotline, session.entrance);
-        Ok((filed, text))
+        committed(session, (filed, text)).await
     }
 
     /// Whether `offer_id` is a complaint offer the session was made: a flagged agent

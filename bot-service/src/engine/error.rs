@@ -1,7 +1,7 @@
 //! What can go wrong in a conversation, independent of how it is reported; the gRPC
 //! layer maps each variant to a status code in one place.
 
-use crate::catalogue::CatalogueError;
+use crate::{catalogue::CatalogueError, session::SessionStoreError};
 
 /// A conversation failure.
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +35,29 @@ pub enum BotError {
     /// The caller holds as much as one caller may (e.g. open sessions).
     #[error("{0}")]
     TooMany(String),
+    /// Another call (on this replica or another) holds the session; retrying works.
+    #[error("{0}")]
+    Busy(String),
+    /// The session store cannot be reached (or holds something unreadable).
+    #[error("{0}")]
+    SessionsUnavailable(String),
     /// The catalogue could not be (re)loaded; the old one stays in force.
     #[error("catalogue not reloaded, the previous one stays in force: {0}")]
     Catalogue(#[from] CatalogueError),
+}
+
+impl From<SessionStoreError> for BotError {
+    fn from(e: SessionStoreError) -> Self {
+        match e {
+            SessionStoreError::TooMany { .. } => BotError::TooMany(e.to_string()),
+            SessionStoreError::Busy(_) | SessionStoreError::LockLost(_) => {
+                BotError::Busy(e.to_string())
+            }
+            SessionStoreError::Unavailable(_) | SessionStoreError::Corrupt { .. } => {
+                BotError::SessionsUnavailable(e.to_string())
+            }
+        }
+    }
 }
 
 impl BotError {

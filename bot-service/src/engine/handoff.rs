@@ -1,6 +1,6 @@
 //! Handing a session to a person, once that option is on offer, and leaving the queue.
 
-use super::{BotError, Engine, turn::closed_error};
+use super::{BotError, Engine, committed, turn::closed_error};
 use crate::{
     handoff::{Escalation, HandoffError, QueuePlace},
     session::{Reply, Session, SessionState, SessionView},
@@ -23,7 +23,8 @@ impl Engine {
     /// current place of the same ticket.
     pub async fn request_agent(&self, user: &str, session_id: &str) -> Result<Handoff, BotError> {
         let mut session = self.owned(user, session_id).await?;
-        self.hand_off(&mut session).await
+        let handoff = self.hand_off(&mut session).await?;
+        committed(session, handoff).await
     }
 
     /// Queues `session` for a person (the `RequestAgent` RPC, or a typed 转人工 once a
@@ -167,7 +168,8 @@ impl Engine {
         }
         session.leave_queue();
         session.last_activity = self.now();
-        Ok(session.view())
+        let view = session.view();
+        committed(session, view).await
     }
 }
 

@@ -11,6 +11,7 @@ mod handoff;
 mod notices;
 mod relay;
 pub mod stats;
+mod sweep;
 mod tasks;
 #[cfg(test)]
 mod tests;
@@ -27,7 +28,7 @@ pub use catalogue::Followed;
 pub use error::BotError;
 pub use relay::{CustomerEvent, CustomerEvents};
 use server_kit::clock::SharedClock;
-use tokio::sync::{OwnedMutexGuard, watch};
+use tokio::sync::watch;
 pub use turn::{TurnOutcome, TurnReply};
 
 use crate::{
@@ -36,7 +37,10 @@ use crate::{
     handoff::HumanDesk,
     metrics::BotMetrics,
     recognition::Classification,
-    session::{CloseReason, Registry, Reply, Session, SessionState, SessionView},
+    session::{
+        CloseReason, Registry, Reply, Session, SessionGuard, SessionState, SessionStore,
+        SessionStoreError, SessionView,
+    },
     vocabulary::{Entrance, Language},
 };
 
@@ -90,7 +94,7 @@ impl EngineSettings {
 pub struct Engine {
     brain: RwLock<Arc<Brain>>,
     settings: EngineSettings,
-    registry: Registry,
+    sessions: Arc<dyn SessionStore>,
     stats: Arc<dyn stats::FeedbackLog>,
     clock: SharedClock,
     desk: Arc<dyn HumanDesk>,
@@ -116,7 +120,7 @@ impl Engine {
         Ok(Self {
             brain: RwLock::new(Arc::new(brain)),
             settings,
-            registry: Registry::default(),
+            sessions: Arc::new(Registry::default()),
             stats: Arc::new(stats::Stats::default()),
             clock,
             desk,
@@ -125,6 +129,13 @@ impl Engine {
             complaint_desk: Arc::new(NoComplaintDesk),
             metrics: BotMetrics::disabled(),
         })
+    }
+
+    /// The engine keeping its sessions in `store` (this process's memory by default;
+    /// Redis when several replicas serve one conversation).
+    pub fn with_sessions(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.sessions = store;
+        self
     }
 
     /// The engine recording its figures into `metrics` (none by default).
@@ -189,19 +200,25 @@ impl Engine {
         session.log(crate::session::Speaker::Bot, &greeting.text, now, None);
         let view = session.view();
         let max = self.settings.open_sessions_per_user;
-        self.registry.insert_within(session, max).map_err(|open| {
-            BotError::TooMany(format!(
-                "user {user} already has {open} open sessions, the most one user may hold \
-                 ([limits] open_sessions_per_user = {max}); end one (EndSession) or let it \
-                 time out"
-            ))
-        })?;
+        self.sessions
+            .insert(session, max)
+            .await
+            .map_err(|e| match e {
+                SessionStoreError::TooMany { open } => BotError::TooMany(format!(
+                    "user {user} already has {open} open sessions, the most one user may hold \
+                     ([limits] open_sessions_per_user = {max}); end one (EndSession) or let it \
+                     time out"
+                )),
+                other => other.into(),
+            })?;
         Ok((view, greeting))
     }
 
     /// A session's current state.
     pub async fn get(&self, user: &str, session_id: &str) -> Result<SessionView, BotError> {
-        Ok(self.owned(user, session_id).await?.view())
+        let session = self.owned(user, session_id).await?;
+        let view = session.view();
+        committed(session, view).await
     }
 
     /// Ends a session at the user's request (leaving any human queue).
@@ -211,7 +228,8 @@ impl Engine {
             self.release_ticket(&mut session).await;
             session.close(CloseReason::CustomerEnded);
         }
-        Ok(session.view())
+        let view = session.view();
+        committed(session, view).await
     }
 
     /// Helpful / not helpful on one of the session's robot replies.
@@ -243,6 +261,7 @@ impl Engine {
             };
             stats::briefly_awaited(work).await;
         }
+        session.commit().await?;
         Ok(())
     }
 
@@ -284,53 +303,6 @@ impl Engine {
         self.stats.ratings().await.map_err(stats::unavailable)
     }
 
-    /// Closes sessions past their idle limit and forgets long-closed ones; returns how
-    /// many were closed. Run periodically by a sweeper.
-    pub async fn sweep(&self) -> usize {
-        let mut closed = 0;
-        for cell in self.registry.all() {
-            let mut session = cell.lock().await;
-            if session.needs_sync(self.clock.now()) {
-                self.catch_up(&mut session).await;
-            }
-            if self.expire_if_idle(&mut session).await {
-                closed += 1;
-            }
-        }
-        self.registry.evict_closed(self.clock.now());
-        closed
-    }
-
-    /// Live sessions held in memory.
-    pub fn sessions(&self) -> usize {
-        self.registry.len()
-    }
-
-    /// Sessions held in memory by state; a session in the middle of a turn (locked) is
-    /// counted as `in_turn`.
-    pub fn sessions_by_state(&self) -> [(&'static str, usize); 5] {
-        let mut counts = [
-            ("bot", 0),
-            ("queued", 0),
-            ("with_agent", 0),
-            ("closed", 0),
-            ("in_turn", 0),
-        ];
-        for cell in self.registry.all() {
-            let i = match cell.try_lock() {
-                Ok(s) => match s.state {
-                    SessionState::Bot => 0,
-                    SessionState::Queued => 1,
-                    SessionState::WithAgent => 2,
-                    SessionState::Closed => 3,
-                },
-                Err(_) => 4,
-            };
-            counts[i].1 += 1;
-        }
-        counts
-    }
-
     /// PERMISSION_DENIED unless session `session_id` was opened at `entrance`: a session
     /// belongs to its owner at its entrance, so a seller's token with the same subject
     /// does not drive a shopper's session. An unknown id passes (the operation itself
@@ -340,10 +312,9 @@ impl Engine {
         session_id: &str,
         entrance: Entrance,
     ) -> Result<(), BotError> {
-        let Some(cell) = self.registry.get(session_id) else {
+        let Some(opened_at) = self.sessions.entrance(session_id).await? else {
             return Ok(());
         };
-        let opened_at = cell.lock().await.entrance;
         if opened_at != entrance {
             return Err(BotError::Forbidden(format!(
                 "session {session_id} belongs to the {} entrance; this token is for the {} entrance",
@@ -356,19 +327,15 @@ impl Engine {
 
     /// The session `session_id`, locked, if it belongs to `user`; caught up with its
     /// ticket, and closed first if its idle limit has passed.
-    async fn owned(
-        &self,
-        user: &str,
-        session_id: &str,
-    ) -> Result<OwnedMutexGuard<Session>, BotError> {
+    async fn owned(&self, user: &str, session_id: &str) -> Result<SessionGuard, BotError> {
         if session_id.trim().is_empty() {
             return Err(BotError::invalid("session_id", "is required"));
         }
-        let cell = self
-            .registry
-            .get(session_id)
+        let mut session = self
+            .sessions
+            .lock(session_id)
+            .await?
             .ok_or_else(|| BotError::NotFound(format!("no session '{session_id}'")))?;
-        let mut session = cell.lock_owned().await;
         if session.user_id != user {
             return Err(BotError::Forbidden(format!(
                 "session {session_id} belongs to another user"
@@ -405,4 +372,11 @@ impl Engine {
     fn now(&self) -> SystemTime {
         self.clock.now()
     }
+}
+
+/// Writes `session` back, then answers `value`: what a call answered is what every
+/// replica sees next.
+async fn committed<T>(session: SessionGuard, value: T) -> Result<T, BotError> {
+    session.commit().await?;
+    Ok(value)
 }

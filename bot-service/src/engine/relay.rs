@@ -8,7 +8,7 @@ use std::pin::Pin;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 
-use super::{BotError, Engine, handoff::session_language, notices, turn::closed_error};
+use super::{BotError, Engine, committed, handoff::session_language, notices, turn::closed_error};
 use crate::{
     complaints::Offer,
     handoff::{HandoffError, HumanClose, HumanEvent, HumanEventKind, Rejection},
@@ -78,7 +78,7 @@ impl Engine {
             .map_err(|e| self.human_side_error(&session, e))?;
         let language = session_language(&session);
         let hotline = self.settings.hotline.clone();
-        drop(session);
+        session.commit().await?;
         let mut stop = self.stop.subscribe();
         let (tx, rx) = mpsc::channel(32);
         tokio::spawn(async move {
@@ -144,7 +144,8 @@ impl Engine {
         self.desk
             .rate(&ticket, &session.user_id, score, comment)
             .await
-            .map_err(|e| self.human_side_error(&session, e))
+            .map_err(|e| self.human_side_error(&session, e))?;
+        committed(session, ()).await
     }
 
     /// Brings `session` up to date with its ticket: the stored events after its last

@@ -1,7 +1,7 @@
 //! One user turn: validate the message, replay a retried one, recognise the intent,
 //! compose the answer, and decide whether "talk to a person" is on offer.
 
-use super::{BotError, Engine};
+use super::{BotError, Engine, committed};
 use crate::{
     session::{
         RecognisedIntent, Reply, Session, SessionState, SessionView, Speaker, memory::Answered,
@@ -64,10 +64,11 @@ impl Engine {
         match session.replies.lookup(client_message_id, text) {
             Answered::New => {}
             Answered::Replay(reply) => {
-                return Ok(TurnOutcome {
+                let outcome = TurnOutcome {
                     reply: TurnReply::Bot(reply.clone()),
                     session: session.view(),
-                });
+                };
+                return committed(session, outcome).await;
             }
             Answered::OtherText => {
                 return Err(BotError::WrongState(format!(
@@ -80,10 +81,11 @@ impl Engine {
             SessionState::Queued | SessionState::WithAgent => {
                 let sequence = self.relay(&mut session, client_message_id, text).await?;
                 self.metrics.relayed(session.entrance);
-                return Ok(TurnOutcome {
+                let outcome = TurnOutcome {
                     session: session.view(),
                     reply: TurnReply::Relayed { sequence },
-                });
+                };
+                return committed(session, outcome).await;
             }
             SessionState::Bot => {}
         }
@@ -117,10 +119,11 @@ impl Engine {
         session
             .replies
             .remember(client_message_id.to_owned(), text, reply.clone());
-        Ok(TurnOutcome {
+        let outcome = TurnOutcome {
             session: session.view(),
             reply: TurnReply::Bot(reply),
-        })
+        };
+        committed(session, outcome).await
     }
 
     /// Recognises `text` and builds the reply, updating the offer counters.

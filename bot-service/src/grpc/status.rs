@@ -15,6 +15,8 @@ impl From<BotError> for Status {
             BotError::AgentUnavailable(m) => Status::unavailable(m),
             BotError::AgentTimeout(m) => Status::deadline_exceeded(m),
             BotError::TooMany(m) => Status::resource_exhausted(m),
+            BotError::Busy(m) => Status::aborted(m),
+            BotError::SessionsUnavailable(m) => Status::unavailable(m),
             BotError::Catalogue(_) => Status::failed_precondition(e.to_string()),
         }
     }

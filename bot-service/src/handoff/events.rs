@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 /// The person serving the customer, as the customer sees them (工号 and name).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AgentCard {
     /// The public work number, e.g. "1024".
     pub work_number: String,

@@ -20,7 +20,7 @@ pub const REMEMBERED_TURNS: usize = 8;
 pub const RATEABLE_REPLIES: usize = 32;
 
 /// One line of the robot conversation, handed to the agent on escalation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptLine {
     /// Who said it.
     pub speaker: Speaker,
@@ -33,7 +33,7 @@ pub struct TranscriptLine {
 }
 
 /// The latest lines of the conversation, and how many were ever written.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Transcript {
     lines: VecDeque<TranscriptLine>,
     window: usize,
@@ -72,7 +72,7 @@ impl Transcript {
 
 /// Replies by client message id, for idempotent retries, and the intent of each recent
 /// reply with the rating it was given.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Replies {
     /// Client message id, a fingerprint of the text it carried, the reply.
     answered: VecDeque<(String, u64, Reply)>,
@@ -81,7 +81,7 @@ pub struct Replies {
 }
 
 /// A reply that can be rated.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Rateable {
     intent: String,
     rating: Option<bool>,

@@ -1,13 +1,20 @@
 //! Live sessions: one conversation each, owned by the user who started it, kept in
-//! memory with an idle timeout. States: BOT → QUEUED → WITH_AGENT → (BOT | CLOSED).
+//! a [`SessionStore`] (this process's memory, or Redis shared by every replica) with an
+//! idle timeout. States: BOT → QUEUED → WITH_AGENT → (BOT | CLOSED).
 
 pub mod memory;
+pub mod redis;
+mod redis_scripts;
 pub mod registry;
+pub mod store;
+#[cfg(test)]
+mod store_tests;
 
 use std::time::{Duration, SystemTime};
 
 pub use memory::{DEFAULT_TRANSCRIPT_WINDOW, Replies, Transcript, TranscriptLine};
 pub use registry::{Registry, SessionCell};
+pub use store::{SessionGuard, SessionStore, SessionStoreError};
 
 use crate::{
     handoff::AgentCard,
@@ -15,7 +22,7 @@ use crate::{
 };
 
 /// Where a session stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SessionState {
     /// Talking to the robot.
     Bot,
@@ -28,7 +35,7 @@ pub enum SessionState {
 }
 
 /// Why a session closed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CloseReason {
     /// The user ended it.
     CustomerEnded,
@@ -39,7 +46,7 @@ pub enum CloseReason {
 }
 
 /// Who said a transcript line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Speaker {
     /// The shopper or seller.
     Customer,
@@ -48,7 +55,7 @@ pub enum Speaker {
 }
 
 /// What the robot answered to one turn; replayed verbatim for a retried message.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     /// Identifies the reply for ratings.
     pub reply_id: String,
@@ -73,7 +80,7 @@ pub struct Reply {
 }
 
 /// The intent behind a reply.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecognisedIntent {
     /// Catalogue name, or `fallback`.
     pub name: String,
@@ -84,7 +91,7 @@ pub struct RecognisedIntent {
 }
 
 /// A suggested question.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SuggestedIntent {
     /// Catalogue name.
     pub intent: String,
@@ -120,7 +127,7 @@ pub struct SessionView {
 }
 
 /// One conversation.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     /// UUIDv7.
     pub id: String,
@@ -231,6 +238,18 @@ impl Session {
     pub fn is_idle(&self, now: SystemTime) -> bool {
         self.state == SessionState::Bot
             && now.duration_since(self.last_activity).unwrap_or_default() >= self.idle_timeout
+    }
+
+    /// When the sweeper must next look at the session: its idle limit with the robot, or
+    /// the catch-up with its ticket while handed off; `None` once closed.
+    pub fn next_check(&self) -> Option<SystemTime> {
+        match self.state {
+            SessionState::Bot => Some(self.last_activity + self.idle_timeout),
+            SessionState::Queued | SessionState::WithAgent => {
+                Some(self.synced_at + self.idle_timeout)
+            }
+            SessionState::Closed => None,
+        }
     }
 
     /// Hands the session to `ticket` (QUEUED).

@@ -1,6 +1,8 @@
 //! The in-memory table of live sessions, with per-session locks so one user's turns are
 //! serialised while different sessions proceed in parallel, and an index by user so the
-//! cap on one user's open sessions is checked without a scan of everyone's.
+//! cap on one user's open sessions is checked without a scan of everyone's. The default
+//! [`SessionStore`]: a locked session is the cell itself, changed in place, so a turn
+//! costs no serialisation and no copy.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -8,10 +10,17 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use super::{Session, SessionState};
+use async_trait::async_trait;
+use tokio::sync::OwnedMutexGuard;
+
+use super::{
+    Session, SessionState,
+    store::{Census, Held, SessionGuard, SessionStore, SessionStoreError},
+};
+use crate::vocabulary::Entrance;
 
 /// Closed sessions are kept this long (for reads and late retries) before eviction.
-const CLOSED_RETENTION: Duration = Duration::from_secs(3600);
+pub(crate) const CLOSED_RETENTION: Duration = Duration::from_secs(3600);
 
 /// A session behind its own lock.
 pub type SessionCell = Arc<tokio::sync::Mutex<Session>>;
@@ -101,6 +110,84 @@ impl Registry {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl SessionStore for Registry {
+    async fn insert(&self, session: Session, max_open: usize) -> Result<(), SessionStoreError> {
+        self.insert_within(session, max_open)
+            .map(drop)
+            .map_err(|open| SessionStoreError::TooMany { open })
+    }
+
+    async fn lock(&self, id: &str) -> Result<Option<SessionGuard>, SessionStoreError> {
+        let Some(cell) = self.get(id) else {
+            return Ok(None);
+        };
+        let held = Box::new(InPlace(cell.lock_owned().await));
+        Ok(Some(SessionGuard::new(held)))
+    }
+
+    async fn entrance(&self, id: &str) -> Result<Option<Entrance>, SessionStoreError> {
+        let Some(cell) = self.get(id) else {
+            return Ok(None);
+        };
+        Ok(Some(cell.lock().await.entrance))
+    }
+
+    async fn due(&self, _now: SystemTime) -> Result<Vec<String>, SessionStoreError> {
+        // Every session is looked at: cheaper than keeping deadlines in order.
+        Ok(self.lock().sessions.keys().cloned().collect())
+    }
+
+    async fn evict_closed(&self, now: SystemTime) -> usize {
+        Registry::evict_closed(self, now)
+    }
+
+    fn census(&self) -> Option<Census> {
+        let mut counts = [
+            ("bot", 0),
+            ("queued", 0),
+            ("with_agent", 0),
+            ("closed", 0),
+            ("in_turn", 0),
+        ];
+        for cell in self.all() {
+            let i = match cell.try_lock() {
+                Ok(s) => match s.state {
+                    SessionState::Bot => 0,
+                    SessionState::Queued => 1,
+                    SessionState::WithAgent => 2,
+                    SessionState::Closed => 3,
+                },
+                Err(_) => 4,
+            };
+            counts[i].1 += 1;
+        }
+        Some(counts)
+    }
+
+    async fn ping(&self) -> Result<(), SessionStoreError> {
+        Ok(())
+    }
+}
+
+/// A cell's lock: changes are made in place, so committing only releases it.
+struct InPlace(OwnedMutexGuard<Session>);
+
+#[async_trait]
+impl Held for InPlace {
+    fn session(&self) -> &Session {
+        &self.0
+    }
+
+    fn session_mut(&mut self) -> &mut Session {
+        &mut self.0
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), SessionStoreError> {
+        Ok(())
     }
 }
 

@@ -24,7 +24,7 @@ use crate::vocabulary::Language;
 
 /// A session's task state: the task under way, if any, and how many were started (which
 /// numbers task instances, hence idempotency keys).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskState {
     /// The task under way.
     pub active: Option<ActiveTask>,
@@ -33,7 +33,7 @@ pub struct TaskState {
 }
 
 /// Where a task's dialogue stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Stage {
     /// Asking for slots.
     Filling,
@@ -44,7 +44,7 @@ pub enum Stage {
 }
 
 /// One task instance under way in a session.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ActiveTask {
     /// The task intent's catalogue name.
     pub intent: String,

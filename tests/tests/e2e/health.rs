@@ -1,7 +1,8 @@
 //! Health that tells the truth, over real gRPC: agent-service reports NOT_SERVING (for
 //! "" and each of its services) while its store cannot be reached and SERVING again once
 //! it can; bot-service stays SERVING itself and reports agent-service's state under
-//! `honeydesk.bot.v1.AgentServiceLink`. On PostgreSQL (`HONEYDESK_TEST_STORE=postgres`)
+//! `honeydesk.bot.v1.AgentServiceLink`; bot-service on a Redis session store it cannot
+//! reach reports NOT_SERVING and refuses sessions as UNAVAILABLE. On PostgreSQL (`HONEYDESK_TEST_STORE=postgres`)
 //! the test database really refuses connections; on SQLite, which has no server to stop,
 //! the store decorator's outage switch fails every store operation. Changes are awaited
 //! on health `Watch` streams, never timed.
@@ -89,5 +90,39 @@ async fn agent_service_health_follows_its_store_and_the_bot_reports_the_link() {
         ServingStatus::Serving
     );
     until(&mut link, ServingStatus::Serving).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bot_service_is_not_serving_while_its_session_store_cannot_be_reached() {
+    // Nothing listens on port 1: every Redis command fails at once.
+    let app = TestApp::spawn_with(Options {
+        bot: Some(Box::new(|b| {
+            b.sessions.store = "redis://127.0.0.1:1/".into()
+        })),
+        ..Options::default()
+    })
+    .await;
+    let bot = app.bot_channel().await;
+    let mut health = watch(bot.clone(), "").await;
+    until(&mut health, ServingStatus::NotServing).await;
+    assert_eq!(
+        check(bot, "honeydesk.bot.v1.ConversationService").await,
+        ServingStatus::NotServing,
+        "a balancer sends conversations to a replica that can keep them"
+    );
+    let mut chat = app.conversation().await;
+    let refused = chat
+        .start_session(honeydesk::testing::authed(
+            honeydesk_proto::bot::v1::StartSessionRequest {
+                entrance: honeydesk_proto::bot::v1::Entrance::Consumer as i32,
+                language: 0,
+            },
+            &app.token("shopper-h", server_kit::Role::Consumer),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    assert!(refused.message().contains("session store"), "{refused:?}");
     app.stop().await;
 }

@@ -31,6 +31,7 @@ mod robot_feedback;
 mod roster;
 mod satisfaction;
 mod session_entrance;
+mod session_replicas;
 mod session_rules;
 mod shutdown;
 mod skills;
