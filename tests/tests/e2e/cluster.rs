@@ -163,7 +163,7 @@ async fn a_whole_conversation_through_nginx_survives_the_routing_replica() {
             break event.sequence;
         }
     };
-    chat.say("订单号 1234").await;
+    chat.try_say("订单号 1234").await.expect("relayed");
     assert_eq!(qiang.customer_said().await, "订单号 1234");
 
     // Transfer to 小美 (orders), then the routing replica dies.
