@@ -13,7 +13,6 @@ pub mod handoff;
 pub mod link;
 pub mod metrics;
 pub mod observe;
-pub mod privacy;
 pub mod recognition;
 pub mod sandbox;
 pub mod session;

@@ -1,6 +1,7 @@
 //! Plumbing that both honeydesk services share and that is no one's domain: bearer-token
-//! auth, telemetry (logs, traces, metrics) and request ids, an injectable clock, config-file loading, and the
-//! gRPC server start-up with health, reflection and a bounded graceful drain.
+//! auth, telemetry (logs, traces, metrics) and request ids, an injectable clock, config-file loading,
+//! personal-data masking for what operators and logs see, and the gRPC server start-up
+//! with health, reflection and a bounded graceful drain.
 
 pub mod auth;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod limits;
 pub mod metrics;
 pub mod net;
 pub mod pem;
+pub mod privacy;
 pub mod request_id;
 pub mod rpc_metrics;
 pub mod server;

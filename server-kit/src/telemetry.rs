@@ -9,6 +9,7 @@
 //! the service name and `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` choose the
 //! sampler (default: parent-based, always on), as the OpenTelemetry SDK reads them.
 
+pub mod capture;
 mod json;
 
 use std::{

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use super::{AgentCard, DomainError, Entrance, vocabulary::text_enum};
+use super::{AgentCard, DomainError, Entrance, Language, vocabulary::text_enum};
 
 /// Shortest and longest description, in characters.
 pub const DESCRIPTION_CHARS: std::ops::RangeInclusive<usize> = 1..=2000;
@@ -130,6 +130,8 @@ pub struct Complaint {
     pub customer_id: String,
     /// At which door the conversation happened.
     pub entrance: Entrance,
+    /// The language the customer complained in: what is written for them uses it.
+    pub language: Language,
     /// The agent complained about.
     pub agent_id: String,
     /// What the customer saw of them.
@@ -210,28 +212,48 @@ pub fn validate_note(field: &str, text: &str) -> Result<(), DomainError> {
 pub struct Recourse {
     /// The platform's complaint hotline.
     pub hotline: String,
-    /// The national consumer hotline.
+    /// The national consumer hotline; empty for sellers (12315 takes consumers'
+    /// complaints, not sellers').
     pub consumer_hotline: String,
-    /// The explanation shown to the customer.
+    /// The explanation shown to the customer, in their language only.
     pub text: String,
 }
 
 /// The national consumer complaint hotline.
 pub const CONSUMER_HOTLINE: &str = "12315";
 
-/// What to do when not satisfied, quoting the 12315 rules.
-pub fn recourse(hotline: &str) -> Recourse {
-    Recourse {
-        hotline: hotline.to_owned(),
-        consumer_hotline: CONSUMER_HOTLINE.to_owned(),
-        text: format!(
+/// What to do when not satisfied, in the complaint's one language: shoppers may ask the
+/// platform for a review or go to the market regulator through 12315 (quoting its rule);
+/// sellers ask for a review or appeal through the seller centre.
+pub fn recourse(hotline: &str, entrance: Entrance, language: Language) -> Recourse {
+    let text = match (entrance, language) {
+        (Entrance::Consumer, Language::Zh) => format!(
             "如对处理结果不满意，您可拨打平台官方投诉热线 {hotline} 申请复核；也可通过全国 12315 \
              平台（电话 12315 或 www.12315.cn）向市场监管部门投诉，监管部门一般在收到投诉之日起 \
-             7 个工作日内作出是否受理的决定，受理后可组织调解。 If you are not satisfied, call our \
-             complaint hotline {hotline} for a review, or complain to the market regulator through \
-             12315 (phone 12315 or www.12315.cn): it decides whether to accept a complaint within \
-             7 working days of receiving it and may then mediate."
+             7 个工作日内作出是否受理的决定，受理后可组织调解。"
         ),
+        (Entrance::Consumer, Language::En) => format!(
+            "If you are not satisfied, call our complaint hotline {hotline} for a review, or \
+             complain to the market regulator through 12315 (phone 12315 or www.12315.cn): it \
+             decides whether to accept a complaint within 7 working days of receiving it and may \
+             then mediate."
+        ),
+        (Entrance::Merchant, Language::Zh) => format!(
+            "如对处理结果不满意，您可拨打平台官方投诉热线 {hotline} 申请复核，或在卖家中心通过\
+             规则申诉通道提交申诉。"
+        ),
+        (Entrance::Merchant, Language::En) => format!(
+            "If you are not satisfied, call our complaint hotline {hotline} for a review, or \
+             appeal through the rules-appeal channel in the seller centre."
+        ),
+    };
+    Recourse {
+        hotline: hotline.to_owned(),
+        consumer_hotline: match entrance {
+            Entrance::Consumer => CONSUMER_HOTLINE.to_owned(),
+            Entrance::Merchant => String::new(),
+        },
+        text,
     }
 }
 
@@ -284,9 +306,19 @@ mod tests {
     }
 
     #[test]
-    fn recourse_quotes_both_hotlines_and_the_12315_rule() {
-        let r = recourse("9510-8888");
-        assert!(r.text.contains("9510-8888") && r.text.contains("12315"));
-        assert!(r.text.contains("7 个工作日") && r.text.contains("7 working days"));
+    fn recourse_is_in_one_language_and_12315_only_for_shoppers() {
+        let han = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let zh = recourse("9510-8888", Entrance::Consumer, Language::Zh);
+        assert!(zh.text.contains("9510-8888") && zh.text.contains("7 个工作日"));
+        assert!(!zh.text.contains("If you") && zh.consumer_hotline == "12315");
+        let en = recourse("9510-8888", Entrance::Consumer, Language::En);
+        assert!(en.text.contains("7 working days") && !han(&en.text));
+        for language in [Language::Zh, Language::En] {
+            let seller = recourse("9510-8888", Entrance::Merchant, language);
+            assert!(!seller.text.contains("12315") && seller.consumer_hotline.is_empty());
+            assert!(seller.text.contains("9510-8888"));
+        }
+        let seller = recourse("9510-8888", Entrance::Merchant, Language::En);
+        assert!(!han(&seller.text), "{}", seller.text);
     }
 }

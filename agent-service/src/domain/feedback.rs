@@ -1,6 +1,7 @@
 //! The robot's feedback figures, kept here for every bot-service replica: unanswered
-//! questions (bot-service normalises and masks them before they arrive) and answer
-//! ratings per intent, with the limits a caller must respect.
+//! questions (bot-service normalises and masks them before they arrive; they are masked
+//! again here, so no caller can store a mobile number for supervisors to read) and
+//! answer ratings per intent, with the limits a caller must respect.
 
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ impl RobotFeedback {
         Self { store, clock }
     }
 
-    /// Counts one unanswered question.
+    /// Counts one unanswered question, its personal data masked.
     pub async fn record_unanswered(
         &self,
         entrance: Entrance,
@@ -42,8 +43,9 @@ impl RobotFeedback {
             return Err(DomainError::invalid("text", "must not be empty"));
         }
         limit_chars("text", text, MAX_QUESTION_CHARS)?;
+        let text = server_kit::privacy::mask(text);
         let now = self.clock.now();
-        Ok(self.store.record_unanswered(entrance, text, now).await?)
+        Ok(self.store.record_unanswered(entrance, &text, now).await?)
     }
 
     /// Moves `intent`'s helpful / not-helpful counts by -1, 0 or 1 each.

@@ -1,6 +1,7 @@
 //! Abusive-language flags as they happen: the conversation publishes every newly stored
 //! agent message that matched the lexicon (after the store write, never for a retry), and
-//! supervisors' streams receive them live until they hang up or the server drains.
+//! supervisors' streams receive them live, personal data masked, until they hang up or
+//! the server drains.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -29,7 +30,9 @@ pub struct Flag {
 }
 
 impl Flag {
-    /// The flag an event raises: an agent message with lexicon hits.
+    /// The flag an event raises: an agent message with lexicon hits. Supervisors read
+    /// flags, so the message's personal data (a customer's mobile or ID number quoted
+    /// by the agent) is masked in the flag's copy; the stored message keeps its words.
     pub fn of(event: &TicketEvent) -> Option<Self> {
         match &event.kind {
             EventKind::Message {
@@ -37,10 +40,16 @@ impl Flag {
                 agent_id: Some(agent_id),
                 flagged_terms,
                 ..
-            } if !flagged_terms.is_empty() => Some(Self {
-                agent_id: agent_id.clone(),
-                event: Arc::new(event.clone()),
-            }),
+            } if !flagged_terms.is_empty() => {
+                let mut seen = event.clone();
+                if let EventKind::Message { text, .. } = &mut seen.kind {
+                    *text = server_kit::privacy::mask(text);
+                }
+                Some(Self {
+                    agent_id: agent_id.clone(),
+                    event: Arc::new(seen),
+                })
+            }
             _ => None,
         }
     }
@@ -134,7 +143,7 @@ mod tests {
             at: SystemTime::UNIX_EPOCH,
             kind: EventKind::Message {
                 sender,
-                text: "text".into(),
+                text: "滚，你的号码 13911112222 我记住了".into(),
                 agent_id: agent.map(str::to_owned),
                 client_message_id: Some("c-1".into()),
                 flagged_terms: terms.iter().map(|t| (*t).to_owned()).collect(),
@@ -148,6 +157,13 @@ mod tests {
         assert!(Flag::of(&message(Sender::Customer, None, &["傻逼"])).is_none());
         let flag = Flag::of(&message(Sender::Agent, Some("a-1"), &["傻逼"])).unwrap();
         assert_eq!(flag.agent_id, "a-1");
+        let EventKind::Message { text, .. } = &flag.event.kind else {
+            panic!("a flag carries the message");
+        };
+        assert_eq!(
+            text, "滚，你的号码 [mobile] 我记住了",
+            "supervisors see no mobile"
+        );
     }
 
     #[tokio::test]

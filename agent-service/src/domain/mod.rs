@@ -24,4 +24,4 @@ pub use agent::{Agent, AgentCard, AgentProfile};
 pub use error::DomainError;
 pub use event::{EventKind, TicketEvent};
 pub use ticket::{Escalation, Ticket, TranscriptLine};
-pub use vocabulary::{CloseReason, Entrance, Presence, Sender, TicketStatus};
+pub use vocabulary::{CloseReason, Entrance, Language, Presence, Sender, TicketStatus};

@@ -1,5 +1,5 @@
 //! The small closed sets the human side talks in: entrances, presence, ticket status,
-//! close reasons and who wrote a line.
+//! close reasons, who wrote a line, and the language a customer reads.
 
 use std::{fmt, str::FromStr};
 
@@ -11,6 +11,17 @@ pub enum Entrance {
     Consumer,
     /// 万象: sellers.
     Merchant,
+}
+
+/// The language a customer reads: every text written for them is in this one language,
+/// never two glued together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// Chinese, the platform's default.
+    #[default]
+    Zh,
+    /// English.
+    En,
 }
 
 /// Whether an agent can be offered conversations.
@@ -87,6 +98,7 @@ macro_rules! text_enum {
 }
 
 text_enum!(Entrance { Consumer => "consumer", Merchant => "merchant" });
+text_enum!(Language { Zh => "zh", En => "en" });
 text_enum!(Presence { Available => "available", Away => "away", Offline => "offline" });
 text_enum!(TicketStatus { Queued => "queued", WithAgent => "with_agent", Closed => "closed" });
 text_enum!(CloseReason {

@@ -11,7 +11,10 @@ use tonic::{Request, Response, Status};
 use self::wire::{
     category_from_pb, complainable_to_pb, complaint_to_pb, status_from_pb, verification_to_pb,
 };
-use super::{Services, convert::entrance_from_pb};
+use super::{
+    Services,
+    convert::{entrance_from_pb, language_from_pb},
+};
 use crate::domain::{
     DomainError, Entrance,
     complaints::{Actor, FileRequest, ListQuery, Party, Review},
@@ -102,6 +105,7 @@ impl ComplaintService for ComplaintApi {
             category: category_from_pb(r.category)?,
             description: r.description.clone(),
             highlighted_message_ids: r.highlighted_message_ids.clone(),
+            language: language_from_pb(r.language, "language")?,
         };
         let filed = self.services.complaints.file(&actor, &filing).await?;
         Ok(Response::new(pb::FileComplaintResponse {

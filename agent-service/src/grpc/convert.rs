@@ -4,8 +4,8 @@ use honeydesk_proto::agent::v1 as pb;
 use server_kit::time::{from_timestamp, to_duration, to_timestamp};
 
 use crate::domain::{
-    Agent, AgentCard, CloseReason, DomainError, Entrance, Escalation, Presence, Sender, Ticket,
-    TicketStatus, TranscriptLine, intake::QueueStatus, roster::ProfilePatch,
+    Agent, AgentCard, CloseReason, DomainError, Entrance, Escalation, Language, Presence, Sender,
+    Ticket, TicketStatus, TranscriptLine, intake::QueueStatus, roster::ProfilePatch,
 };
 
 pub fn entrance_to_pb(e: Entrance) -> pb::Entrance {
@@ -22,6 +22,26 @@ pub fn entrance_from_pb(raw: i32, field: &str) -> Result<Entrance, DomainError> 
         _ => Err(DomainError::invalid(
             field,
             "must be ENTRANCE_CONSUMER or ENTRANCE_MERCHANT",
+        )),
+    }
+}
+
+pub fn language_to_pb(l: Language) -> pb::Language {
+    match l {
+        Language::Zh => pb::Language::Zh,
+        Language::En => pb::Language::En,
+    }
+}
+
+/// UNSPECIFIED reads as Chinese, the platform's default; a value outside the enum is
+/// refused, naming the field.
+pub fn language_from_pb(raw: i32, field: &str) -> Result<Language, DomainError> {
+    match pb::Language::try_from(raw) {
+        Ok(pb::Language::Unspecified | pb::Language::Zh) => Ok(Language::Zh),
+        Ok(pb::Language::En) => Ok(Language::En),
+        Err(_) => Err(DomainError::invalid(
+            field,
+            "must be LANGUAGE_ZH, LANGUAGE_EN or unset",
         )),
     }
 }

@@ -33,7 +33,7 @@ const LINKS_PER_INSERT: usize = 500;
 const COMPLAINT_SELECT: &str = "SELECT c.reference, c.ticket_id, c.customer_id, c.entrance,
         c.agent_id, a.work_number, a.display_name, c.category, c.description, c.status,
         c.outcome, c.filed_at, c.acknowledge_by, c.decide_by, c.evidence_digest,
-        c.evidence_messages, c.highlighted_message_ids, c.request_digest
+        c.evidence_messages, c.highlighted_message_ids, c.request_digest, c.language
     FROM complaints c LEFT JOIN agents a ON a.agent_id = c.agent_id";
 
 /// Appends `entry` to the complaint's audit trail inside the caller's transaction.
@@ -110,8 +110,9 @@ impl SqlStore {
             "INSERT INTO complaints (reference, idempotency_key, request_digest, ticket_id,
                 customer_id, entrance, agent_id, category, description, status, outcome,
                 filed_at, acknowledge_by, decide_by, evidence_digest, evidence_messages,
-                highlighted_message_ids)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                highlighted_message_ids, language)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                $18)
              ON CONFLICT DO NOTHING
              RETURNING reference",
         )
@@ -132,6 +133,7 @@ impl SqlStore {
         .bind(&c.evidence_digest)
         .bind(i64::from(c.evidence_messages))
         .bind(c.highlighted_message_ids.join("\n"))
+        .bind(c.language.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         if inserted.is_none() {

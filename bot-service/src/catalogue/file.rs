@@ -85,6 +85,9 @@ pub(super) struct RawIntent {
     pub quick_replies_zh: Vec<String>,
     #[serde(default)]
     pub quick_replies_en: Vec<String>,
+    /// The intents this one asks the customer to choose between (a bare 投诉: whom?).
+    #[serde(default)]
+    pub clarifies: Vec<String>,
     pub task: Option<RawTask>,
 }
 

@@ -58,6 +58,10 @@ pub struct Intent {
     /// How a task intent's dialogue runs; `None` for other kinds (and for a task intent
     /// that only answers).
     pub task: Option<TaskSpec>,
+    /// The intents this one asks the customer to choose between ("whom do you want to
+    /// complain about?"): when the message itself names one of them, that one is
+    /// answered instead of the question. Empty for most intents.
+    pub clarifies: Vec<String>,
 }
 
 impl Intent {

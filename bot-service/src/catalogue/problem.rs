@@ -98,6 +98,14 @@ pub enum Issue {
         /// The placeholder as written.
         placeholder: String,
     },
+    /// A list names an intent the catalogue does not have (or the intent itself).
+    #[error("{field} names '{name}', which is not another intent of the catalogue")]
+    UnknownIntent {
+        /// The list.
+        field: &'static str,
+        /// The name as written.
+        name: String,
+    },
     /// The same example teaches two intents of one entrance, so neither can be trusted.
     #[error("example '{example}' is also an example of intent '{other}'")]
     SharedExample {

@@ -46,7 +46,8 @@ const SKILLS: &[&str] = &[
 ];
 
 /// Intents added since DESIGN.md's list (issue 11): complaint status and reporting a
-/// seller, the "whom?" question for a bare 投诉, jokes, and sellers' everyday questions.
+/// seller, the "whom?" question for a bare 投诉 (at each entrance: a seller's choices
+/// differ), jokes, and sellers' everyday questions.
 const ADDED_INTENTS: &[(&str, &[Entrance])] = &[
     (
         "complaint.status",
@@ -54,6 +55,7 @@ const ADDED_INTENTS: &[(&str, &[Entrance])] = &[
     ),
     ("complaint.seller", &[Entrance::Consumer]),
     ("complaint.whom", &[Entrance::Consumer]),
+    ("merchant.complaint_whom", &[Entrance::Merchant]),
     ("chitchat.joke", &[Entrance::Consumer, Entrance::Merchant]),
     ("merchant.shipping", &[Entrance::Merchant]),
     ("merchant.returns", &[Entrance::Merchant]),
@@ -80,7 +82,7 @@ fn default_catalogue_has_every_design_intent_at_its_entrances() {
     assert_eq!(kind("handoff.human"), IntentKind::Handoff);
     assert_eq!(kind("complaint.bot"), IntentKind::Complaint);
     assert_eq!(catalogue.intent("topup.phone").unwrap().skill, "payments");
-    assert_eq!(catalogue.intents_for(Entrance::Merchant).count(), 18);
+    assert_eq!(catalogue.intents_for(Entrance::Merchant).count(), 19);
     for entrance in Entrance::ALL {
         assert_eq!(catalogue.entrance(entrance).default_skill, "general");
     }
@@ -266,6 +268,32 @@ fn duplicate_and_conflicting_intents_are_refused() {
         "{message}"
     );
     assert_eq!(error.problems().len(), 2, "one per language: {message}");
+}
+
+#[test]
+fn clarifies_must_name_other_intents() {
+    let message = broken(
+        r#"answers_en = ["See My Orders"]"#,
+        "answers_en = [\"See My Orders\"]\nclarifies = [\"order.where\", \"order.status\"]",
+    );
+    for unknown in ["order.where", "order.status"] {
+        assert!(
+            message.contains(&format!(
+                "intent 'order.status': clarifies names '{unknown}', which is not another intent"
+            )),
+            "{message}"
+        );
+    }
+    let catalogue = Catalogue::load_default().unwrap();
+    let whom = |name: &str| catalogue.intent(name).unwrap().clarifies.clone();
+    assert_eq!(
+        whom("complaint.whom"),
+        ["complaint.agent", "complaint.seller", "complaint.bot"]
+    );
+    assert_eq!(
+        whom("merchant.complaint_whom"),
+        ["complaint.agent", "merchant.dispute", "complaint.bot"]
+    );
 }
 
 #[test]

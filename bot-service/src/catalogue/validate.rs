@@ -120,6 +120,7 @@ pub(super) fn validate(raw: RawCatalogue, origin: &str) -> Result<Catalogue, Vec
         intents.push(intent);
     }
     check_shared_examples(&mut checker, &intents, &fallback);
+    check_clarifies(&mut checker, &intents, &by_name);
     if !checker.problems.is_empty() {
         return Err(checker.problems);
     }
@@ -271,6 +272,22 @@ fn check_intent(
             zh: checker.list(&scope, "quick_replies_zh", raw.quick_replies_zh),
             en: checker.list(&scope, "quick_replies_en", raw.quick_replies_en),
         },
+        clarifies: checker.list(&scope, "clarifies", raw.clarifies),
+    }
+}
+
+/// Every intent a `clarifies` list names is another intent of the catalogue.
+fn check_clarifies(checker: &mut Checker, intents: &[Intent], by_name: &HashMap<String, usize>) {
+    for intent in intents {
+        for name in &intent.clarifies {
+            if name == &intent.name || !by_name.contains_key(name) {
+                let issue = Issue::UnknownIntent {
+                    field: "clarifies",
+                    name: name.clone(),
+                };
+                checker.report(&Scope::Intent(intent.name.clone()), issue);
+            }
+        }
     }
 }
 

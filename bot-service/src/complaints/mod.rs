@@ -75,6 +75,9 @@ pub struct Filing {
     pub description: String,
     /// Messages pointed at as evidence.
     pub highlighted_message_ids: Vec<String>,
+    /// The conversation's language: agent-service writes what the customer reads about
+    /// the complaint (its recourse once decided) in it.
+    pub language: Language,
 }
 
 /// A complaint agent-service accepted.

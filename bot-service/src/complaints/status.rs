@@ -5,7 +5,7 @@
 
 use std::time::SystemTime;
 
-use super::texts::when;
+use super::texts::{recourse, when};
 use crate::{
     handoff::AgentCard,
     vocabulary::{Entrance, Language},
@@ -145,25 +145,6 @@ fn line(language: Language, c: &MyComplaint) -> String {
             format!("{r}{agent}: decided, not upheld. Reason: {}", c.outcome)
         }
         (Language::En, Progress::Withdrawn) => format!("{r}{agent}: withdrawn by you."),
-    }
-}
-
-/// Where to turn if not satisfied with a decision: shoppers have 12315, sellers the
-/// platform's appeal (12315 takes consumers' complaints, not sellers').
-fn recourse(language: Language, entrance: Entrance, hotline: &str) -> String {
-    match (language, entrance) {
-        (Language::Zh, Entrance::Consumer) => format!(
-            "如果对处理结果不满意，可以拨打投诉热线 {hotline} 申请复核，或拨打全国消费者投诉举报电话 12315（市场监管部门一般在7个工作日内决定是否受理）。"
-        ),
-        (Language::Zh, Entrance::Merchant) => format!(
-            "如果对处理结果不满意，可以拨打投诉热线 {hotline} 申请复核，或在千牛「服务中心 → 申诉」提交申诉。"
-        ),
-        (Language::En, Entrance::Consumer) => format!(
-            "If you're not satisfied with a decision, call our complaint hotline {hotline} to ask for a second review, or call the national consumer hotline 12315 (the market regulator normally decides within 7 working days whether to take it up)."
-        ),
-        (Language::En, Entrance::Merchant) => format!(
-            "If you're not satisfied with a decision, call our complaint hotline {hotline} to ask for a second review, or appeal in Qianniu under Service centre → Appeals."
-        ),
     }
 }
 

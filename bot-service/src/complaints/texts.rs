@@ -237,12 +237,12 @@ fn already_settled(language: Language, f: &Filed, hotline: &str, entrance: Entra
             } else {
                 "投诉未被支持"
             },
-            recourse_zh(hotline, entrance)
+            recourse(language, entrance, hotline)
         ),
         Language::En => format!(
             "You have already complained about this conversation (reference {r}) and the complaints team has decided it: {}. The outcome: {outcome}\n{}",
             if upheld { "upheld" } else { "not upheld" },
-            recourse_en(hotline, entrance)
+            recourse(language, entrance, hotline)
         ),
     };
     match (&f.standing, language) {
@@ -257,24 +257,21 @@ fn already_settled(language: Language, f: &Filed, hotline: &str, entrance: Entra
     }
 }
 
-fn recourse_zh(hotline: &str, entrance: Entrance) -> String {
-    match entrance {
-        Entrance::Consumer => format!(
-            "如对处理结果不满意，可拨打投诉热线 {hotline} 申请复核；也可以通过全国 12315 平台（电话 12315 或 www.12315.cn）向市场监管部门投诉。"
+/// Where to turn if not satisfied with a decision, in one language: shoppers have 12315,
+/// sellers the platform's appeal (12315 takes consumers' complaints, not sellers').
+pub(super) fn recourse(language: Language, entrance: Entrance, hotline: &str) -> String {
+    match (language, entrance) {
+        (Language::Zh, Entrance::Consumer) => format!(
+            "如对处理结果不满意，可拨打投诉热线 {hotline} 申请复核；也可以拨打全国消费者投诉举报电话 12315 向市场监管部门投诉（一般在 7 个工作日内决定是否受理）。"
         ),
-        Entrance::Merchant => format!(
-            "如对处理结果不满意，可拨打投诉热线 {hotline} 申请复核，或在卖家中心通过规则申诉通道提交申诉（12315 受理的是消费者投诉）。"
+        (Language::Zh, Entrance::Merchant) => format!(
+            "如对处理结果不满意，可拨打投诉热线 {hotline} 申请复核，或在卖家中心（千牛「服务中心 → 申诉」）提交申诉。"
         ),
-    }
-}
-
-fn recourse_en(hotline: &str, entrance: Entrance) -> String {
-    match entrance {
-        Entrance::Consumer => format!(
-            "If you are not satisfied, call our complaint hotline {hotline} for a review, or complain to the market regulator through 12315 (phone 12315 or www.12315.cn)."
+        (Language::En, Entrance::Consumer) => format!(
+            "If you are not satisfied with a decision, call our complaint hotline {hotline} for a review, or complain to the market regulator on the national consumer hotline 12315 (it normally decides within 7 working days whether to take a complaint up)."
         ),
-        Entrance::Merchant => format!(
-            "If you are not satisfied, call our complaint hotline {hotline} for a review, or appeal through the rules-appeal channel in the seller centre (12315 is for consumers)."
+        (Language::En, Entrance::Merchant) => format!(
+            "If you are not satisfied with a decision, call our complaint hotline {hotline} for a review, or appeal in the seller centre (Qianniu: Service centre → Appeals)."
         ),
     }
 }
@@ -297,11 +294,17 @@ pub fn unavailable(language: Language, hotline: &str, confirming: bool) -> Strin
     }
 }
 
-/// agent-service turned the complaint down, saying why.
-pub fn refused(language: Language, why: &str) -> String {
+/// agent-service turned the complaint down. Its reason is written for developers (and
+/// in one language), so the customer is told in theirs what they can still do; the
+/// reason goes to the log.
+pub fn refused(language: Language, hotline: &str) -> String {
     match language {
-        Language::Zh => format!("抱歉，这条投诉无法提交：{why}"),
-        Language::En => format!("Sorry, this complaint can't be filed: {why}"),
+        Language::Zh => format!(
+            "抱歉，这条投诉无法在这里提交（这次对话可能不能投诉，或已不存在）。如有疑问请拨打投诉热线 {hotline}。"
+        ),
+        Language::En => format!(
+            "Sorry, this complaint can't be filed here (that conversation may not be open to complaints, or no longer exists). If in doubt, call our complaint hotline {hotline}."
+        ),
     }
 }
 

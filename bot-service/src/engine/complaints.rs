@@ -110,6 +110,7 @@ impl Engine {
                         .get(&chosen.ticket_id)
                         .cloned()
                         .unwrap_or_default(),
+                    language: draft.language,
                 };
                 let hotline = &self.settings.hotline;
                 let language = draft.language;
@@ -123,9 +124,10 @@ impl Engine {
                             Some(filed),
                         )
                     }
-                    Err(HandoffError::Rejected(_, why)) => {
+                    Err(HandoffError::Rejected(code, why)) => {
                         session.complaints.active = None;
-                        (texts::refused(language, &why), Vec::new(), None)
+                        tracing::warn!(?code, %why, key = %filing.idempotency_key, "complaint refused by agent-service");
+                        (texts::refused(language, hotline), Vec::new(), None)
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, key = %filing.idempotency_key, "complaint not filed");
@@ -212,6 +214,7 @@ impl Engine {
                     category: complaints::Category::AbusiveLanguage,
                     description: texts::one_step_description(language, highlighted.len()),
                     highlighted_message_ids: highlighted,
+                    language,
                 };
                 session
                     .complaints

@@ -268,7 +268,7 @@ impl Engine {
     /// Counts an unanswered question, its personal data masked (a turn never fails for
     /// the figures, and waits for them only briefly).
     async fn note_unanswered(&self, entrance: Entrance, text: &str, at: SystemTime) {
-        let question = crate::privacy::mask(&crate::text::normalise_question(text));
+        let question = server_kit::privacy::mask(&crate::text::normalise_question(text));
         if question.is_empty() {
             return;
         }

@@ -189,13 +189,15 @@ impl Engine {
         self.metrics
             .task_call(&spec.backend, label, started.elapsed());
         let key = &request.idempotency_key;
+        // A back end's words may quote the customer's number: logs get them masked.
+        let logged = |why: &str| server_kit::privacy::mask(why);
         match outcome {
             Ok(done) => {
                 tracing::info!(task = %task.intent, %key, "task carried out");
                 (done.text, Vec::new(), None)
             }
             Err(ActionError::Rejected(why)) => {
-                tracing::info!(task = %task.intent, %key, %why, "task refused by its back end");
+                tracing::info!(task = %task.intent, %key, why = %logged(&why), "task refused by its back end");
                 let text = if why.trim().is_empty() {
                     tasks::texts::not_done(language, title, spec.confirm)
                 } else {
@@ -204,7 +206,7 @@ impl Engine {
                 (text, Vec::new(), None)
             }
             Err(ActionError::Unknown(why)) if spec.confirm => {
-                tracing::warn!(task = %task.intent, %key, %why, "task outcome unknown");
+                tracing::warn!(task = %task.intent, %key, why = %logged(&why), "task outcome unknown");
                 let check = spec.check.get(language);
                 let text = tasks::texts::unknown(language, title, check, &self.settings.hotline);
                 let left = ActiveTask {
@@ -214,7 +216,7 @@ impl Engine {
                 (text, tasks::texts::retry_buttons(language), Some(left))
             }
             Err(e) => {
-                tracing::warn!(task = %task.intent, %key, error = %e, "task not carried out");
+                tracing::warn!(task = %task.intent, %key, error = %logged(&e.to_string()), "task not carried out");
                 let text = tasks::texts::not_done(language, title, spec.confirm);
                 (text, Vec::new(), None)
             }

@@ -9,7 +9,10 @@ use super::{
     AgentCard, Escalation, HandoffError, HumanClose, HumanEvent, HumanEventKind, OpenConversation,
     QueuePlace,
 };
-use crate::{session::Speaker, vocabulary::Entrance};
+use crate::{
+    session::Speaker,
+    vocabulary::{Entrance, Language},
+};
 
 /// agent-service's entrance enum.
 pub fn entrance_to_pb(e: Entrance) -> pb::Entrance {
@@ -25,6 +28,14 @@ pub fn entrance_from_pb(e: i32) -> Option<Entrance> {
         pb::Entrance::Consumer => Some(Entrance::Consumer),
         pb::Entrance::Merchant => Some(Entrance::Merchant),
         pb::Entrance::Unspecified => None,
+    }
+}
+
+/// agent-service's language enum: what it writes for the customer comes in this one.
+pub fn language_to_pb(l: Language) -> pb::Language {
+    match l {
+        Language::Zh => pb::Language::Zh,
+        Language::En => pb::Language::En,
     }
 }
 

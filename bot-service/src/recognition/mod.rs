@@ -45,6 +45,10 @@ const CLASSIFIER_SHARE: f64 = 0.5;
 /// agent… I want to file a complaint about her").
 const BACKGROUND_WEIGHT: f64 = 0.85;
 
+/// What is left of a "which one?" intent's confidence, relative to the answer the
+/// message names itself: just below it, so the question stays a suggestion.
+const QUESTION_YIELD: f64 = 0.95;
+
 /// Intents below this confidence are not ranked at all (not even as suggestions).
 const SHOWN: f64 = 0.01;
 
@@ -88,6 +92,9 @@ impl Classification {
 #[derive(Debug)]
 struct EntranceModel {
     intents: Vec<(String, IntentKind)>,
+    /// Per intent, the intents of this entrance it asks the customer to choose between
+    /// (the catalogue's `clarifies`), by index.
+    clarifies: Vec<Vec<usize>>,
     retrieval: Retrieval,
     /// Classes: the intents in order, then "none of these".
     classifier: LinearModel,
@@ -116,10 +123,28 @@ impl EntranceModel {
             training.push((intents.len(), features_of(&terms)));
             examples.push((intents.len() as u32, terms));
         }
+        let index_of = |name: &String| intents.iter().position(|(n, _)| n == name);
+        let clarifies = catalogue
+            .intents_for(entrance)
+            .map(|intent| intent.clarifies.iter().filter_map(index_of).collect())
+            .collect();
         EntranceModel {
             retrieval: Retrieval::build(&examples),
             classifier: LinearModel::train(&training, intents.len() + 1),
+            clarifies,
             intents,
+        }
+    }
+
+    /// A "which one?" intent (a bare 投诉: whom?) does not outrank one of its answers
+    /// that the message names confidently itself, however generic its last clause
+    /// ("the agent was very rude, I want to complain"): that answer comes first.
+    fn settle_questions(&self, scores: &mut [f64], threshold: f64) {
+        for (question, answers) in self.clarifies.iter().enumerate() {
+            let named = answers.iter().map(|&a| scores[a]).fold(0.0, f64::max);
+            if named >= threshold && scores[question] >= named {
+                scores[question] = named * QUESTION_YIELD;
+            }
         }
     }
 
@@ -247,10 +272,11 @@ impl Recognizer {
         } else {
             1.0
         };
-        let mut found: Vec<(usize, f64)> = model
-            .confidences(&normal)
+        let mut scores = model.confidences(&normal);
+        scores.iter_mut().for_each(|score| *score *= factor);
+        model.settle_questions(&mut scores, self.threshold);
+        let mut found: Vec<(usize, f64)> = scores
             .into_iter()
-            .map(|score| score * factor)
             .enumerate()
             .filter(|&(_, score)| score >= SHOWN)
             .collect();

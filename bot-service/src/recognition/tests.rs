@@ -122,3 +122,26 @@ fn recognizer_can_be_shared_across_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Recognizer>();
 }
+
+#[test]
+fn a_clause_that_names_whom_beats_the_bare_complaint_after_it() {
+    for entrance in Entrance::ALL {
+        assert_recognised(
+            entrance,
+            "the agent was very rude, i want to complain",
+            "complaint.agent",
+        );
+    }
+    assert_recognised(
+        Entrance::Consumer,
+        "that seller sent me a fake, i want to complain",
+        "complaint.seller",
+    );
+    assert_recognised(Entrance::Consumer, "i want to complain", "complaint.whom");
+    assert_recognised(Entrance::Merchant, "投诉", "merchant.complaint_whom");
+    let bare = top(
+        Entrance::Consumer,
+        "the agent was very rude, i want to complain",
+    );
+    assert_eq!(bare.ranked[1].name, "complaint.whom", "{bare:?}");
+}

@@ -176,31 +176,10 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::prelude::*;
 
-    use tracing_subscriber::{fmt::MakeWriter, prelude::*};
-
+    use super::super::capture::Buffer;
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Buffer {
-        type Writer = Buffer;
-        fn make_writer(&'a self) -> Self::Writer {
-            self.clone()
-        }
-    }
 
     #[test]
     fn a_line_names_the_process_and_the_call_it_belongs_to() {
@@ -227,7 +206,7 @@ mod tests {
             let _inner = tracing::info_span!("store", otel.name = "store.ticket").entered();
             tracing::info!(ticket = "t-1", "looked up");
         });
-        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let text = buffer.text();
         let line: Value = serde_json::from_str(text.trim()).unwrap();
         assert_eq!(line["message"], "looked up");
         assert_eq!(line["ticket"], "t-1");

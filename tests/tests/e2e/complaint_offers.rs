@@ -2,7 +2,8 @@
 //! offers that were made (flagged messages) can be taken, the evidence counts only
 //! flagged messages, a retry says the complaint was not created again, and asking again
 //! after a decision tells the outcome and where to turn next (12315 for shoppers, the
-//! platform's appeal channel for sellers).
+//! platform's appeal channel for sellers); the complaint keeps the conversation's
+//! language, and its recourse is written in that one language.
 
 use honeydesk::{
     TestApp,
@@ -179,5 +180,67 @@ async fn after_a_decision_a_seller_is_pointed_to_the_merchant_appeal_not_12315()
         text.contains("卖家中心") && !text.contains("www.12315.cn"),
         "{text}"
     );
+    app.stop().await;
+}
+
+/// Whether a text has any Chinese character.
+fn han(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// An English-speaking customer at `entrance` is served by `agent`, who writes an
+/// abusive message; the customer takes the one-step offer. The chat and the reference.
+async fn complained_in_english(
+    app: &TestApp,
+    user: &str,
+    (role, entrance): (Role, pb::Entrance),
+    (agent, question): (&str, &str),
+) -> (Chat, String, String) {
+    let mut desk = Desk::open(app, agent).await;
+    let (mut chat, _) = Chat::open(app, user, role, entrance).await;
+    chat.say(question).await;
+    chat.request_agent().await.expect("queued for a person");
+    let ticket = desk.take().await.ticket_id;
+    chat.until_state(pb::SessionState::WithAgent).await;
+    let rude = desk.write(&ticket, "shut up, you idiot").await;
+    assert!(rude.flagged);
+    let filed = accept(&chat, &rude.message_id).await.expect("filed");
+    let reference = filed.complaint.expect("the complaint").reference;
+    (chat, reference, rude.message_id)
+}
+
+#[tokio::test]
+async fn a_complaint_keeps_the_conversations_language_for_its_recourse() {
+    let app = TestApp::spawn().await;
+    let shopper = (Role::Consumer, pb::Entrance::Consumer);
+    let served = ("a-1025", "I want a refund for my order");
+    let (chat, reference, offer) = complained_in_english(&app, "shopper-o4", shopper, served).await;
+    assert_eq!(
+        complaint(&app, &reference).await.language,
+        agent_pb::Language::En as i32
+    );
+    decide(&app, &reference, S::Resolved, "The agent was warned.").await;
+    let seen = complaint(&app, &reference).await;
+    let recourse = seen.recourse.expect("a decided complaint has a recourse");
+    assert!(
+        !han(&recourse.text) && recourse.text.contains("12315"),
+        "one language: {}",
+        recourse.text
+    );
+    assert_eq!(recourse.consumer_hotline, "12315");
+    let told = accept(&chat, &offer).await.unwrap().text;
+    assert!(!han(&told) && told.contains("12315"), "{told}");
+
+    let seller = (Role::Merchant, pb::Entrance::Merchant);
+    let served = ("a-2048", "my payout hasn't arrived");
+    let (_, reference, _) = complained_in_english(&app, "seller-o5", seller, served).await;
+    decide(&app, &reference, S::Rejected, "Nothing improper was said.").await;
+    let recourse = complaint(&app, &reference).await.recourse.unwrap();
+    assert!(
+        !han(&recourse.text) && !recourse.text.contains("12315"),
+        "sellers are not sent to 12315: {}",
+        recourse.text
+    );
+    assert!(recourse.consumer_hotline.is_empty());
     app.stop().await;
 }

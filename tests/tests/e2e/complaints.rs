@@ -158,18 +158,23 @@ async fn filing_is_validated() {
     let mut shopper = scene.caller("shopper-1", Role::Consumer).await;
     let ticket = served.ticket_id.as_str();
 
-    // The robot is no party.
+    // The robot is no party, said in the filing's one language (Chinese when unset).
     let mut r = filing(ticket, "f1");
     r.agent_work_number = "小蜜".into();
-    refused(shopper.file(r).await, Code::FailedPrecondition, "robot");
+    let status = refused(shopper.file(r).await, Code::FailedPrecondition, "机器人");
+    assert!(!status.message().contains("robot"), "{}", status.message());
     let mut r = filing(ticket, "f2");
     r.agent_work_number = "bot".into();
+    r.language = pb::Language::En as i32;
     let status = refused(
         shopper.file(r).await,
         Code::FailedPrecondition,
         "cannot be complained about",
     );
-    assert!(status.message().contains("转人工"), "{}", status.message());
+    assert!(!status.message().contains("转人工"), "{}", status.message());
+    let mut r = filing(ticket, "f2b");
+    r.language = 9;
+    refused(shopper.file(r).await, Code::InvalidArgument, "language");
 
     // A conversation that never reached a person.
     let queued = scene
@@ -177,8 +182,10 @@ async fn filing_is_validated() {
         .escalate("shopper-2", pb::Entrance::Merchant, "t-unserved")
         .await;
     let mut other = scene.caller("shopper-2", Role::Merchant).await;
+    let mut r = filing(&queued, "f3");
+    r.language = pb::Language::En as i32;
     let status = refused(
-        other.file(filing(&queued, "f3")).await,
+        other.file(r).await,
         Code::FailedPrecondition,
         "never reached a person",
     );

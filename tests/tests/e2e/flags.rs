@@ -1,8 +1,9 @@
 //! Abusive-language flags over real gRPC: an agent's abusive message is still delivered
 //! but flagged, supervisors (and only supervisors) see it live on `WatchFlags`, the
 //! roster counts each agent's flagged messages from the store (also after a restart),
-//! the lexicon sees through disguises in real agent messages, and ordinary service
-//! language is left alone.
+//! the lexicon sees through disguises in real agent messages, ordinary service language
+//! is left alone, and supervisors read a flagged message with personal data masked (live
+//! and replayed).
 
 use std::time::Duration;
 
@@ -286,5 +287,30 @@ async fn disguised_abuse_is_flagged_and_service_language_is_not() {
             m.flagged_terms
         );
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn supervisors_read_flagged_messages_with_personal_data_masked() {
+    let app = TestApp::spawn().await;
+    let token = app.token("sup-1", Role::Supervisor);
+    let mut watch = watch_flags(&app, &token).await.unwrap();
+    let mut desk = Desk::open(&app, "a-1025").await;
+    let mut chat = Chat::named(&app, "shopper-f-private").await;
+    let ticket = hand_over(&mut chat, &mut desk).await;
+    let rude = desk
+        .write(&ticket, "傻逼，你的手机 13911112222 我记下了")
+        .await;
+    assert!(rude.flagged);
+    assert!(
+        rude.text.contains("13911112222"),
+        "the chat keeps the words"
+    );
+    let masked = "傻逼，你的手机 [mobile] 我记下了";
+    let live = next_flag(&mut watch).await.message.unwrap();
+    assert_eq!(live.text, masked);
+    let epoch = Some(prost_types::Timestamp::default());
+    let mut replay = watch_flags_since(&app, &token, epoch).await.unwrap();
+    assert_eq!(next_flag(&mut replay).await.message.unwrap().text, masked);
     app.stop().await;
 }

@@ -21,6 +21,7 @@ mod hostile_input;
 mod limits;
 mod localisation;
 mod metrics;
+mod privacy;
 mod queues;
 mod recovery;
 mod relay;

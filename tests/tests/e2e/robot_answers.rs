@@ -1,5 +1,7 @@
 //! What the robot answers over real gRPC to questions it used to get wrong: reporting a
-//! seller (and the bare 投诉, which asks whom; "agent" alone is not a complaint), teasing
+//! seller (and the bare 投诉, which asks whom at either entrance, a seller choosing among
+//! agent, buyer, platform ruling and robot; an earlier clause that names the agent makes
+//! it a complaint about the agent; "agent" alone is not a complaint), teasing
 //! and jokes, the sellers' everyday questions (payouts, shipping deadlines and penalties,
 //! returns, promotions), and an English top-up whose number is written in the message
 //! while the caller's token carries another.
@@ -56,6 +58,59 @@ async fn reporting_a_seller_and_the_bare_word_complaint_asks_whom() {
     let agent = chat.say("agent").await;
     assert_eq!(intent(&agent), "handoff.human");
     assert_eq!(chat.session().await.state, pb::SessionState::Queued as i32);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bare_complaint_at_the_merchant_entrance_asks_a_seller_whom() {
+    let app = TestApp::spawn().await;
+    let (mut chat, _) =
+        Chat::open(&app, "seller-whom", Role::Merchant, pb::Entrance::Merchant).await;
+    let whom = chat.say("投诉").await;
+    assert_eq!(intent(&whom), "merchant.complaint_whom");
+    for words in ["你想投诉谁", "人工客服", "买家", "申诉", "机器人"] {
+        assert!(whom.text.contains(words), "{words}: {}", whom.text);
+    }
+    assert!(!whom.text.contains("卖家或店铺"), "{}", whom.text);
+    assert_eq!(
+        whom.quick_replies,
+        [
+            "投诉人工客服",
+            "投诉买家",
+            "申诉平台的处理结果",
+            "对万象的回答不满意"
+        ]
+    );
+    for (tap, expected) in [
+        (1, "merchant.dispute"),
+        (2, "merchant.dispute"),
+        (3, "complaint.bot"),
+    ] {
+        let tapped = chat.say(&whom.quick_replies[tap]).await;
+        assert_eq!(intent(&tapped), expected, "{}", whom.quick_replies[tap]);
+    }
+    let tapped = chat.say(&whom.quick_replies[0]).await;
+    assert_eq!(intent(&tapped), "complaint.agent");
+
+    let english = chat.say("I want to complain").await;
+    assert_eq!(intent(&english), "merchant.complaint_whom");
+    assert!(english.text.contains("a buyer"), "{}", english.text);
+    assert_eq!(english.quick_replies[1], "Complain about a buyer");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_complaint_whose_first_clause_names_the_agent_is_about_the_agent() {
+    let app = TestApp::spawn().await;
+    let mut chat = Chat::named(&app, "shopper-rude").await;
+    let reply = chat
+        .say("the agent was very rude, i want to complain")
+        .await;
+    assert_eq!(intent(&reply), "complaint.agent", "{}", reply.text);
+    let (mut seller, _) =
+        Chat::open(&app, "seller-rude", Role::Merchant, pb::Entrance::Merchant).await;
+    let reply = seller.say("那个人工客服态度很差，我要投诉").await;
+    assert_eq!(intent(&reply), "complaint.agent", "{}", reply.text);
     app.stop().await;
 }
 

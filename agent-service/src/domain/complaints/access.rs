@@ -154,6 +154,7 @@ mod tests {
             ticket_id: "t-1".into(),
             customer_id: "c-1".into(),
             entrance: Entrance::Consumer,
+            language: crate::domain::Language::Zh,
             agent_id: "a-1".into(),
             agent: AgentCard {
                 agent_id: "a-1".into(),

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{Actor, ComplaintView, Complaints};
 use crate::{
     domain::{
-        AgentCard, DomainError, EventKind, Ticket, TicketEvent,
+        AgentCard, DomainError, EventKind, Language, Ticket, TicketEvent,
         complaint::{AuditEntry, Category, Complaint, ComplaintStatus, validate_description},
         evidence::{self, EvidenceItem, Link},
         ticket::{Canonical, limit_chars, transcript_line_id},
@@ -33,12 +33,18 @@ const ROBOT_NAMES: [&str; 8] = [
     "ai",
 ];
 
-/// Why the robot is no party to a complaint, and what to do instead.
-pub const ROBOT_EXPLANATION: &str = "小蜜是智能机器人助手，不是真人客服，无法被投诉。\
-    如对机器人的回答不满意，请在对话中为回答点评（有用/没用）并留下意见，或发送“转人工”联系人工客服。 \
-    The assistant is a robot, not a person, so it cannot be complained about: rate its \
-    answers (helpful / not helpful) in the chat to give feedback, or ask for a person \
-    (转人工) to talk to a human agent.";
+/// Why the robot is no party to a complaint, and what to do instead, in the customer's
+/// language.
+pub fn robot_explanation(language: Language) -> &'static str {
+    match language {
+        Language::Zh => {
+            "小蜜是智能机器人助手，不是真人客服，无法被投诉。如对机器人的回答不满意，请在对话中为回答点评（有用/没用）并留下意见，或发送“转人工”联系人工客服。"
+        }
+        Language::En => {
+            "The assistant is a robot, not a person, so it cannot be complained about: rate its answers (helpful / not helpful) in the chat to give feedback, or ask for a person to talk to a human agent."
+        }
+    }
+}
 
 /// What a customer files.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +61,9 @@ pub struct FileRequest {
     pub description: String,
     /// Messages the customer points at, by their public ids.
     pub highlighted_message_ids: Vec<String>,
+    /// The customer's language; what is written for them uses it (not part of what
+    /// makes a retry the same complaint).
+    pub language: Language,
 }
 
 /// The answer to a filing.
@@ -180,6 +189,7 @@ impl Complaints {
             ticket_id: ticket.ticket_id.clone(),
             customer_id: customer_id.clone(),
             entrance: ticket.entrance,
+            language: request.language,
             agent_id: agent.agent_id.clone(),
             agent: agent.clone(),
             category: request.category,
@@ -243,15 +253,20 @@ impl Complaints {
         request: &FileRequest,
     ) -> Result<AgentCard, DomainError> {
         let named = request.agent_work_number.trim();
+        let robot = || robot_explanation(request.language);
         if names_the_robot(named) {
-            return Err(DomainError::WrongState(ROBOT_EXPLANATION.into()));
+            return Err(DomainError::WrongState(robot().into()));
         }
         let served = served_by(events);
         if served.is_empty() {
-            return Err(DomainError::WrongState(format!(
-                "ticket {} never reached a person: only the robot assistant answered it. {ROBOT_EXPLANATION}",
-                ticket.ticket_id
-            )));
+            let ticket_id = &ticket.ticket_id;
+            let never = match request.language {
+                Language::Zh => format!("工单 {ticket_id} 只有机器人回答过，没有人工客服接待。"),
+                Language::En => format!(
+                    "ticket {ticket_id} never reached a person: only the robot assistant answered it. "
+                ),
+            };
+            return Err(DomainError::WrongState(format!("{never}{}", robot())));
         }
         let mut cards = Vec::with_capacity(served.len());
         for agent_id in &served {

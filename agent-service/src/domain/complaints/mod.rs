@@ -14,7 +14,7 @@ use server_kit::clock::SharedClock;
 
 pub use access::{Actor, Party};
 pub use complainable::Complainable;
-pub use filing::{FileRequest, Filed, ROBOT_EXPLANATION};
+pub use filing::{FileRequest, Filed, robot_explanation};
 
 use super::{
     DomainError, Ticket,
@@ -332,10 +332,13 @@ impl Complaints {
     fn view(&self, actor: &Actor, complaint: Complaint) -> ComplaintView {
         ComplaintView {
             overdue: complaint.is_overdue(self.clock.now()),
-            recourse: complaint
-                .status
-                .is_decided()
-                .then(|| recourse(&self.settings.hotline)),
+            recourse: complaint.status.is_decided().then(|| {
+                recourse(
+                    &self.settings.hotline,
+                    complaint.entrance,
+                    complaint.language,
+                )
+            }),
             complaint: actor.redact(complaint),
         }
     }

@@ -4,7 +4,7 @@
 use honeydesk_proto::agent::v1 as pb;
 use server_kit::time::to_timestamp;
 
-use super::super::convert::{card_to_pb, entrance_to_pb};
+use super::super::convert::{card_to_pb, entrance_to_pb, language_to_pb};
 use crate::domain::{
     DomainError,
     complaint::{AuditEntry, Category, ComplaintStatus},
@@ -103,6 +103,7 @@ pub fn complaint_to_pb(view: &ComplaintView) -> pb::Complaint {
             consumer_hotline: r.consumer_hotline.clone(),
             text: r.text.clone(),
         }),
+        language: language_to_pb(c.language) as i32,
     }
 }
 

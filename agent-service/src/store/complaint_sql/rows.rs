@@ -35,6 +35,7 @@ pub(super) fn complaint_from_row(row: &AnyRow) -> Result<Complaint, StoreError> 
         ticket_id: row.try_get("ticket_id")?,
         customer_id: row.try_get("customer_id")?,
         entrance: parse("complaints", &row.try_get::<String, _>("entrance")?)?,
+        language: parse("complaints", &row.try_get::<String, _>("language")?)?,
         agent: AgentCard {
             agent_id: agent_id.clone(),
             work_number: text("work_number")?,

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 
 use crate::{
     domain::{
-        AgentCard, AgentProfile, Entrance, EventKind, Sender,
+        AgentCard, AgentProfile, Entrance, EventKind, Language, Sender,
         complaint::{AuditEntry, Category, Complaint, ComplaintStatus},
         evidence::Link,
         ticket::fixtures::escalation,
@@ -55,6 +55,7 @@ fn new_complaint(ticket_id: &str, customer: &str, key: &str) -> NewComplaint {
             ticket_id: ticket_id.into(),
             customer_id: customer.into(),
             entrance: Entrance::Consumer,
+            language: Language::En,
             agent_id: "a-1".into(),
             agent: AgentCard {
                 agent_id: "a-1".into(),

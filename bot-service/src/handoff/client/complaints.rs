@@ -16,7 +16,7 @@ use crate::{
     },
     handoff::{
         AgentCard, HandoffError,
-        wire::{entrance_from_pb, entrance_to_pb},
+        wire::{entrance_from_pb, entrance_to_pb, language_to_pb},
     },
     vocabulary::Entrance,
 };
@@ -114,6 +114,7 @@ impl ComplaintDesk for AgentServiceClient {
             category: category_to_pb(filing.category) as i32,
             description: filing.description.clone(),
             highlighted_message_ids: filing.highlighted_message_ids.clone(),
+            language: language_to_pb(filing.language) as i32,
         };
         let response = self
             .idempotent("complaint", || {

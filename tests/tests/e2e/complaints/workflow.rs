@@ -103,6 +103,8 @@ async fn the_workflow_is_audited_and_guarded() {
     assert_eq!(recourse.hotline, "400-123-4567");
     assert_eq!(recourse.consumer_hotline, "12315");
     assert!(recourse.text.contains("400-123-4567") && recourse.text.contains("7 个工作日"));
+    // Filed without a language: Chinese only, not Chinese and English glued together.
+    assert!(!recourse.text.contains("If you"), "{}", recourse.text);
 
     // Decided is final.
     refused(

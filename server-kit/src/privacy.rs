@@ -1,7 +1,8 @@
-//! Personal data taken out of what the robot keeps for operators: an unanswered
-//! question is stored and shown to supervisors, so mobile numbers, ID-card numbers,
-//! e-mail addresses and other long numbers (bank cards, order numbers) are replaced by a
-//! label before it leaves the turn ("钱 13911112222 的问题" → "钱 [mobile] 的问题").
+//! Personal data taken out of what operators and logs see: an unanswered question is
+//! stored and shown to supervisors, a flagged agent message is shown to them, and a back
+//! end's refusal is logged, so mobile numbers, ID-card numbers, e-mail addresses and
+//! other long numbers (bank cards, order numbers) are replaced by a label first
+//! ("钱 13911112222 的问题" → "钱 [mobile] 的问题"). Both services use it, so it lives here.
 
 /// `text` with personal data replaced by `[mobile]`, `[id-card]`, `[email]` or
 /// `[number]`. Short numbers (amounts, years, 12315) are kept.
