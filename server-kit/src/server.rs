@@ -1,8 +1,8 @@
 //! Starting a honeydesk gRPC server: the application services plus `grpc.health.v1`
 //! (Check and Watch), server reflection v1 and v1alpha (grpcurl 1.8 speaks only
 //! v1alpha), request ids and trace context, RPC metrics on the application services,
-//! undecodable requests answered INVALID_ARGUMENT, the admission gate, TLS or mutual
-//! TLS when configured, and a bounded graceful drain. The application tells health
+//! undecodable requests answered INVALID_ARGUMENT, the admission gate, a deadline on
+//! application calls, TLS or mutual TLS when configured, and a bounded graceful drain. The application tells health
 //! what is true through a [`HealthHandle`].
 
 use std::{
@@ -30,6 +30,7 @@ use tonic_health::{
 };
 
 use crate::{
+    deadline::DeadlineLayer,
     decode_errors::DecodeErrors,
     metrics::Meter,
     net::{self, SocketAudit},
@@ -76,6 +77,7 @@ pub struct GrpcServer {
     shutdown: Shutdown,
     drain_timeout: Duration,
     max_in_flight: usize,
+    unary_timeout: Duration,
     sockets: SocketAudit,
     meter: Meter,
     serving: Arc<AtomicBool>,
@@ -99,6 +101,7 @@ impl GrpcServer {
             shutdown,
             drain_timeout,
             max_in_flight,
+            unary_timeout: crate::config::ServerSettings::default().unary_timeout(),
             sockets: SocketAudit::default(),
             meter: Meter::disabled(),
             serving: Arc::new(AtomicBool::new(true)),
@@ -119,6 +122,13 @@ impl GrpcServer {
         }
         self.tls = tls;
         Ok(self)
+    }
+
+    /// Answers application calls still running after `limit` DEADLINE_EXCEEDED
+    /// ([`crate::deadline`]).
+    pub fn with_unary_timeout(mut self, limit: Duration) -> Self {
+        self.unary_timeout = limit;
+        self
     }
 
     /// Measures the application services added after this call into `meter`.
@@ -193,6 +203,7 @@ impl GrpcServer {
             shutdown,
             drain_timeout,
             max_in_flight,
+            unary_timeout,
             sockets,
             meter: _,
             serving,
@@ -247,6 +258,7 @@ impl GrpcServer {
         let serve = builder
             .layer(RequestIdLayer)
             .layer(shutdown.gate(max_in_flight))
+            .layer(DeadlineLayer::new(unary_timeout))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(net::incoming(listener, sockets), drain);
         tracing::info!(addr = %addr, server = %server, "serving");

@@ -151,7 +151,7 @@ impl Drop for InFlight {
 }
 
 /// Paths that stay open while draining and are never shed.
-fn ungated(path: &str) -> bool {
+pub(crate) fn ungated(path: &str) -> bool {
     path.starts_with("/grpc.health.") || path.starts_with("/grpc.reflection.")
 }
 

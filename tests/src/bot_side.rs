@@ -41,25 +41,7 @@ impl BotSide {
         entrance: pb::Entrance,
         skill: &str,
     ) -> pb::CreateTicketResponse {
-        let request = pb::CreateTicketRequest {
-            idempotency_key: format!("{customer}-{skill}"),
-            customer_id: customer.into(),
-            entrance: entrance as i32,
-            skill: skill.into(),
-            reason: "转人工".into(),
-            bot_session_id: format!("s-{customer}"),
-            transcript: vec![pb::TranscriptEntry {
-                sender: pb::Sender::Customer as i32,
-                text: "我要找人工".into(),
-                at: Some(prost_types::Timestamp {
-                    seconds: 1_700_000_000,
-                    nanos: 0,
-                }),
-                intent: "handoff.human".into(),
-            }],
-            ..Default::default()
-        };
-        self.create(request).await
+        self.create(escalation(customer, entrance, skill)).await
     }
 
     /// Sends `request` as it is.
@@ -177,5 +159,28 @@ pub fn text_of(e: &pb::TicketEvent) -> Option<&str> {
     match &e.kind {
         Some(Ev::Message(m)) => Some(&m.text),
         _ => None,
+    }
+}
+
+/// A consumer's or merchant's escalation to `skill` with a one-line transcript, under the
+/// key `{customer}-{skill}`.
+pub fn escalation(customer: &str, entrance: pb::Entrance, skill: &str) -> pb::CreateTicketRequest {
+    pb::CreateTicketRequest {
+        idempotency_key: format!("{customer}-{skill}"),
+        customer_id: customer.into(),
+        entrance: entrance as i32,
+        skill: skill.into(),
+        reason: "转人工".into(),
+        bot_session_id: format!("s-{customer}"),
+        transcript: vec![pb::TranscriptEntry {
+            sender: pb::Sender::Customer as i32,
+            text: "我要找人工".into(),
+            at: Some(prost_types::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 0,
+            }),
+            intent: "handoff.human".into(),
+        }],
+        ..Default::default()
     }
 }
