@@ -168,21 +168,6 @@ fn replace_database(base: &str, name: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod unit {
-    #[test]
-    fn database_names_are_replaced() {
-        assert_eq!(
-            super::replace_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            super::replace_database("postgres://127.0.0.1?sslmode=disable", "x"),
-            "postgres://127.0.0.1/x?sslmode=disable"
-        );
-    }
-}
-
 /// The tickets table held by a test ([`TestDatabase::lock_tickets`]).
 pub struct TicketsLock {
     conn: AnyConnection,
@@ -221,5 +206,20 @@ impl TicketsLock {
             .await
             .expect("release the tickets lock");
         self.conn.close().await.ok();
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            super::replace_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://127.0.0.1?sslmode=disable", "x"),
+            "postgres://127.0.0.1/x?sslmode=disable"
+        );
     }
 }
