@@ -7,15 +7,9 @@
 //! deadline, so handlers must be cancel-safe; a write that must not land after its
 //! caller was told "failed" reads [`commit_by`] and gives up before it.
 
-use std::{
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll},
-    time::Duration,
-};
+use std::{future::Future, time::Duration};
 
 use tokio::time::Instant;
-use tower::{Layer, Service};
 
 tokio::task_local! {
     static CURRENT: Deadline;
@@ -58,13 +52,8 @@ pub fn commit_by() -> Option<Instant> {
     CURRENT.try_with(|d| d.commit_by).ok()
 }
 
-/// Runs `future` as a call with `deadline` (tests of code that reads [`commit_by`]).
-pub async fn scope<F: Future>(deadline: Deadline, future: F) -> F::Output {
-    CURRENT.scope(deadline, future).await
-}
-
 /// The caller's `grpc-timeout` (`<digits><H|M|S|m|u|n>`), if it sent a valid one.
-fn caller_timeout(headers: &http::HeaderMap) -> Option<Duration> {
+pub(crate) fn caller_timeout(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers.get("grpc-timeout")?.to_str().ok()?;
     let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
     let n: u64 = digits.parse().ok().filter(|_| digits.len() <= 8)?;
@@ -79,64 +68,24 @@ fn caller_timeout(headers: &http::HeaderMap) -> Option<Duration> {
     })
 }
 
-/// The tower layer that puts the deadline on application calls (health and reflection
-/// are exempt).
-#[derive(Clone, Copy, Debug)]
-pub struct DeadlineLayer {
+/// `call` (an admitted application call, see [`crate::shutdown::Shutdown::gate`]) with
+/// its deadline: the server's `limit` or the `caller`'s timeout, visible to the call
+/// through [`commit_by`]; answered DEADLINE_EXCEEDED when it passes.
+pub(crate) fn bounded<F, E>(
     limit: Duration,
-}
-
-impl DeadlineLayer {
-    /// Calls get at most `limit` (less when the caller asks for less).
-    pub fn new(limit: Duration) -> Self {
-        Self { limit }
-    }
-}
-
-impl<S> Layer<S> for DeadlineLayer {
-    type Service = WithDeadline<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        WithDeadline {
-            inner,
-            limit: self.limit,
-        }
-    }
-}
-
-/// The service made by [`DeadlineLayer`].
-#[derive(Clone, Debug)]
-pub struct WithDeadline<S> {
-    inner: S,
-    limit: Duration,
-}
-
-impl<S, B> Service<http::Request<B>> for WithDeadline<S>
+    caller: Option<Duration>,
+    call: F,
+) -> impl Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send + 'static
 where
-    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>,
-    S::Future: Send + 'static,
+    F: Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send + 'static,
 {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        if crate::shutdown::ungated(request.uri().path()) {
-            return Box::pin(self.inner.call(request));
+    let deadline = Deadline::for_call(Instant::now(), limit, caller);
+    let call = CURRENT.scope(deadline, call);
+    async move {
+        match tokio::time::timeout_at(deadline.answer_by, call).await {
+            Ok(answer) => answer,
+            Err(_) => Ok(expired(limit, caller).into_http()),
         }
-        let caller = caller_timeout(request.headers());
-        let deadline = Deadline::for_call(Instant::now(), self.limit, caller);
-        let future = CURRENT.scope(deadline, self.inner.call(request));
-        let limit = self.limit;
-        Box::pin(async move {
-            match tokio::time::timeout_at(deadline.answer_by, future).await {
-                Ok(answer) => answer,
-                Err(_) => Ok(expired(limit, caller).into_http()),
-            }
-        })
     }
 }
 
@@ -162,75 +111,44 @@ mod tests {
 
     use super::*;
 
-    fn slow(
-        pause: Duration,
-    ) -> impl Service<
-        http::Request<()>,
-        Response = http::Response<tonic::body::Body>,
-        Error = Infallible,
-        Future = impl Future<Output = Result<http::Response<tonic::body::Body>, Infallible>>
-                 + Send
-                 + 'static,
-    > + Clone {
-        tower::service_fn(move |_: http::Request<()>| async move {
-            tokio::time::sleep(pause).await;
-            Ok::<_, Infallible>(tonic::Status::ok("").into_http())
-        })
+    type Answer = Result<http::Response<tonic::body::Body>, Infallible>;
+
+    /// A call that answers OK after `pause`.
+    async fn slow(pause: Duration) -> Answer {
+        tokio::time::sleep(pause).await;
+        Ok(tonic::Status::ok("").into_http())
     }
 
-    fn call(path: &str, timeout: Option<&str>) -> http::Request<()> {
-        let mut request = http::Request::builder().uri(path);
-        if let Some(t) = timeout {
-            request = request.header("grpc-timeout", t);
-        }
-        request.body(()).unwrap()
-    }
-
-    fn status(response: &http::Response<tonic::body::Body>) -> tonic::Code {
-        tonic::Status::from_header_map(response.headers()).map_or(tonic::Code::Ok, |s| s.code())
+    fn status(answer: Answer) -> tonic::Status {
+        let response = answer.unwrap();
+        tonic::Status::from_header_map(response.headers()).unwrap_or_else(|| tonic::Status::ok(""))
     }
 
     #[tokio::test]
-    async fn a_call_past_the_limit_is_answered_deadline_exceeded_and_health_is_exempt() {
-        let mut layer =
-            DeadlineLayer::new(Duration::from_millis(50)).layer(slow(Duration::from_secs(5)));
-        let response = layer.call(call("/honeydesk.x.v1.S/M", None)).await.unwrap();
-        assert_eq!(status(&response), tonic::Code::DeadlineExceeded);
-        let message = tonic::Status::from_header_map(response.headers()).unwrap();
-        assert!(
-            message.message().contains("unary_timeout_secs"),
-            "{message:?}"
-        );
-        let mut quick =
-            DeadlineLayer::new(Duration::from_millis(50)).layer(slow(Duration::from_millis(1)));
-        let response = quick.call(call("/honeydesk.x.v1.S/M", None)).await.unwrap();
-        assert_eq!(status(&response), tonic::Code::Ok);
-        let mut health =
-            DeadlineLayer::new(Duration::from_millis(10)).layer(slow(Duration::from_millis(60)));
-        let response = health
-            .call(call("/grpc.health.v1.Health/Check", None))
-            .await
-            .unwrap();
-        assert_eq!(status(&response), tonic::Code::Ok);
+    async fn a_call_past_the_limit_is_answered_deadline_exceeded_naming_the_setting() {
+        let limit = Duration::from_millis(50);
+        let late = status(bounded(limit, None, slow(Duration::from_secs(5))).await);
+        assert_eq!(late.code(), tonic::Code::DeadlineExceeded);
+        assert!(late.message().contains("unary_timeout_secs"), "{late:?}");
+        let quick = status(bounded(limit, None, slow(Duration::from_millis(1))).await);
+        assert_eq!(quick.code(), tonic::Code::Ok);
     }
 
     #[tokio::test]
-    async fn the_callers_shorter_deadline_wins_and_the_handler_sees_it() {
+    async fn the_callers_shorter_deadline_wins_and_the_call_sees_it() {
         let start = Instant::now();
-        let seen = tower::service_fn(move |_: http::Request<()>| async move {
+        let call = async move {
             let by = commit_by().expect("a call has a deadline");
             assert!(
                 by < start + Duration::from_millis(100),
                 "the caller's 100 ms"
             );
-            Ok::<_, Infallible>(tonic::Status::ok("").into_http())
-        });
-        let mut layer = DeadlineLayer::new(Duration::from_secs(30)).layer(seen);
-        let response = layer
-            .call(call("/honeydesk.x.v1.S/M", Some("100m")))
-            .await
-            .unwrap();
-        assert_eq!(status(&response), tonic::Code::Ok);
+            slow(Duration::from_secs(5)).await
+        };
+        let caller = Some(Duration::from_millis(100));
+        let late = status(bounded(Duration::from_secs(30), caller, call).await);
+        assert_eq!(late.code(), tonic::Code::DeadlineExceeded);
+        assert!(late.message().contains("the caller's deadline"), "{late:?}");
         assert_eq!(commit_by(), None, "no deadline outside a call");
     }
 

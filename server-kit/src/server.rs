@@ -30,7 +30,6 @@ use tonic_health::{
 };
 
 use crate::{
-    deadline::DeadlineLayer,
     decode_errors::DecodeErrors,
     metrics::Meter,
     net::{self, SocketAudit},
@@ -257,8 +256,7 @@ impl GrpcServer {
         }
         let serve = builder
             .layer(RequestIdLayer)
-            .layer(shutdown.gate(max_in_flight))
-            .layer(DeadlineLayer::new(unary_timeout))
+            .layer(shutdown.gate(max_in_flight, unary_timeout))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(net::incoming(listener, sockets), drain);
         tracing::info!(addr = %addr, server = %server, "serving");

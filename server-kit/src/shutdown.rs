@@ -2,7 +2,8 @@
 //! says NOT_SERVING, new application calls get UNAVAILABLE, open streams end with
 //! UNAVAILABLE (so clients reconnect and resume), and in-flight calls get a bounded time
 //! to finish. The same gate sheds load past the
-//! configured concurrency with RESOURCE_EXHAUSTED. Health and reflection are never gated.
+//! configured concurrency with RESOURCE_EXHAUSTED and puts the call deadline
+//! ([`crate::deadline`]) on what it admits. Health and reflection are never gated.
 
 use std::{
     future::Future,
@@ -128,11 +129,13 @@ impl Shutdown {
         tokio::time::timeout(limit, wait).await.is_ok()
     }
 
-    /// The tower layer that admits application calls.
-    pub fn gate(&self, max_in_flight: usize) -> GateLayer {
+    /// The tower layer that admits application calls, each with at most
+    /// `unary_timeout` to be answered.
+    pub fn gate(&self, max_in_flight: usize, unary_timeout: Duration) -> GateLayer {
         GateLayer {
             shutdown: self.clone(),
             max_in_flight,
+            unary_timeout,
         }
     }
 }
@@ -151,7 +154,7 @@ impl Drop for InFlight {
 }
 
 /// Paths that stay open while draining and are never shed.
-pub(crate) fn ungated(path: &str) -> bool {
+fn ungated(path: &str) -> bool {
     path.starts_with("/grpc.health.") || path.starts_with("/grpc.reflection.")
 }
 
@@ -160,6 +163,7 @@ pub(crate) fn ungated(path: &str) -> bool {
 pub struct GateLayer {
     shutdown: Shutdown,
     max_in_flight: usize,
+    unary_timeout: Duration,
 }
 
 impl<S> Layer<S> for GateLayer {
@@ -169,6 +173,7 @@ impl<S> Layer<S> for GateLayer {
             inner,
             shutdown: self.shutdown.clone(),
             max_in_flight: self.max_in_flight,
+            unary_timeout: self.unary_timeout,
         }
     }
 }
@@ -179,6 +184,7 @@ pub struct Gate<S> {
     inner: S,
     shutdown: Shutdown,
     max_in_flight: usize,
+    unary_timeout: Duration,
 }
 
 impl<S, B> Service<http::Request<B>> for Gate<S>
@@ -214,7 +220,8 @@ where
             ));
             return Box::pin(async move { Ok(status.into_http()) });
         }
-        let future = self.inner.call(request);
+        let caller = crate::deadline::caller_timeout(request.headers());
+        let future = crate::deadline::bounded(self.unary_timeout, caller, self.inner.call(request));
         Box::pin(async move {
             let response = future.await?;
             // The guard goes with the body: an open stream counts against the limit

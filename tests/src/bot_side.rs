@@ -114,6 +114,20 @@ impl BotSide {
             .into_inner()
     }
 
+    /// The consumer's open ticket, as FindOpenTicket finds it.
+    pub async fn open_ticket(&mut self, customer: &str) -> Option<pb::Ticket> {
+        let request = pb::FindOpenTicketRequest {
+            customer_id: customer.into(),
+            entrance: pb::Entrance::Consumer as i32,
+        };
+        self.client
+            .find_open_ticket(authed(request, &self.token))
+            .await
+            .expect("the customer is looked up")
+            .into_inner()
+            .ticket
+    }
+
     /// The customer's rating.
     pub async fn rate(
         &mut self,

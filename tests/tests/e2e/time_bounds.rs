@@ -130,20 +130,10 @@ async fn a_hand_off_reported_unreachable_leaves_no_ticket_and_the_retry_finds_on
         .request_agent()
         .await
         .expect("the retry hands the session over");
-    let mut bot = BotSide::new(&app).await;
-    let open = bot
-        .client
-        .find_open_ticket(authed(
-            pb::FindOpenTicketRequest {
-                customer_id: "u-handed".into(),
-                entrance: pb::Entrance::Consumer as i32,
-            },
-            &bot.token,
-        ))
+    let open = BotSide::new(&app)
         .await
-        .expect("the customer's open ticket")
-        .into_inner()
-        .ticket
+        .open_ticket("u-handed")
+        .await
         .expect("one open ticket");
     let session = queued.session.expect("the session");
     assert_eq!(open.ticket_id, session.ticket_id);
