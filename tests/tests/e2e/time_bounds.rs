@@ -151,16 +151,12 @@ async fn agent_service_stops_within_the_drain_limit_while_a_write_waits_on_a_loc
     };
     lock.has_waiter().await;
     let started = Instant::now();
-    app.stack
-        .stop_agent()
+    tokio::time::timeout(Duration::from_secs(5 + 5), app.stack.stop_agent())
         .await
+        .expect("agent-service stops within its 5 s drain and a margin")
         .expect("agent-service stops cleanly");
     let took = started.elapsed();
     eprintln!("agent-service stopped {took:?} after the signal, the tickets table still locked");
-    assert!(
-        took < Duration::from_secs(5 + 5),
-        "stopping took {took:?} with a 5 s drain"
-    );
     lock.release().await;
     let first = tokio::time::timeout(Duration::from_secs(30), pending)
         .await
