@@ -1,8 +1,8 @@
-//! Graceful shutdown and admission: once a stop is signalled the server drains — health
-//! says NOT_SERVING, new application calls get UNAVAILABLE, open streams end with
-//! UNAVAILABLE (so clients reconnect and resume), and in-flight calls get a bounded time
-//! to finish. The same gate sheds load past the
-//! configured concurrency with RESOURCE_EXHAUSTED and puts the call deadline
+//! Graceful shutdown and admission: once a stop is signalled (SIGINT, SIGTERM, or the
+//! [`Shutdown`] handle) the server drains — health says NOT_SERVING, new application
+//! calls get UNAVAILABLE, open streams end with UNAVAILABLE (so clients reconnect and
+//! resume), and in-flight calls get a bounded time to finish. The same gate sheds load
+//! past the configured concurrency with RESOURCE_EXHAUSTED and puts the call deadline
 //! ([`crate::deadline`]) on what it admits. Health and reflection are never gated.
 
 use std::{
@@ -262,6 +262,28 @@ impl http_body::Body for Counted {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
     }
 }
 
