@@ -60,6 +60,9 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// Kept here too for callers written before it moved to [`crate::shutdown`].
+pub use crate::shutdown::stop_signal;
+
 /// Binds the listening port (port 0: any free one), naming the address on failure.
 pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, ServeError> {
     TcpListener::bind(addr)
