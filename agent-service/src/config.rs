@@ -7,6 +7,10 @@ use std::{path::PathBuf, time::Duration};
 use serde::Deserialize;
 use server_kit::config::{ConfigError, ServerArgs, ServerSettings, invalid};
 
+mod store;
+
+pub use store::StoreSettings;
+
 use crate::domain::moderation::{Lexicon, LexiconError};
 
 /// agent-service listens here unless told otherwise.
@@ -157,36 +161,6 @@ impl RoutingConfig {
     }
 }
 
-/// Where the durable store lives.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StoreSettings {
-    /// `sqlite://PATH` (embedded, the default) or `postgres://…`.
-    pub url: String,
-    /// How often the store is pinged for health, in milliseconds.
-    pub ping_interval_ms: u64,
-    /// Several agent-service replicas share this (PostgreSQL) database: stored events
-    /// are announced to, and heard from, the other replicas.
-    pub replicas: bool,
-}
-
-impl Default for StoreSettings {
-    fn default() -> Self {
-        Self {
-            url: "sqlite://data/agent.db".to_owned(),
-            ping_interval_ms: 2000,
-            replicas: false,
-        }
-    }
-}
-
-impl StoreSettings {
-    /// The health ping period.
-    pub fn ping_interval(&self) -> std::time::Duration {
-        std::time::Duration::from_millis(self.ping_interval_ms.max(1))
-    }
-}
-
 /// Agents loaded at start-up.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -211,6 +185,12 @@ pub struct AgentArgs {
     /// One of several replicas sharing the PostgreSQL database.
     #[arg(long, env = "HONEYDESK_STORE_REPLICAS")]
     pub replicas: Option<bool>,
+    /// Milliseconds one database statement may run or wait for a lock.
+    #[arg(long, env = "HONEYDESK_STATEMENT_TIMEOUT_MS")]
+    pub statement_timeout_ms: Option<u64>,
+    /// Milliseconds a call waits for a pooled database connection.
+    #[arg(long, env = "HONEYDESK_ACQUIRE_TIMEOUT_MS")]
+    pub acquire_timeout_ms: Option<u64>,
     /// A TOML file of agents created at start-up when missing (known ones are kept).
     #[arg(long, env = "HONEYDESK_SEED_AGENTS")]
     pub seed_agents: Option<PathBuf>,
@@ -247,6 +227,12 @@ impl AgentSettings {
         }
         if let Some(v) = args.replicas {
             settings.store.replicas = v;
+        }
+        if let Some(v) = args.statement_timeout_ms {
+            settings.store.statement_timeout_ms = v;
+        }
+        if let Some(v) = args.acquire_timeout_ms {
+            settings.store.acquire_timeout_ms = v;
         }
         if let Some(v) = &args.seed_agents {
             settings.roster.seed_file = Some(v.clone());
@@ -295,6 +281,7 @@ impl AgentSettings {
                 "needs a shared postgres:// store; an embedded SQLite file serves one agent-service process",
             ));
         }
+        self.store.validate()?;
         if !(1..=3600).contains(&self.routing.offer_timeout_secs) {
             return Err(invalid("routing.offer_timeout_secs", "must be 1-3600"));
         }

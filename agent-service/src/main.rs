@@ -8,7 +8,7 @@ use agent_service::{
     config::{AgentArgs, AgentSettings},
 };
 use clap::{Parser, Subcommand};
-use server_kit::{SystemClock, cli::TokenArgs, server::stop_signal, telemetry};
+use server_kit::{SystemClock, cli::TokenArgs, shutdown::stop_signal, telemetry};
 
 /// honeydesk agent-service: human queues, live chat, complaints.
 #[derive(Parser)]

@@ -19,6 +19,7 @@ use server_kit::{
     metrics::{Meter, MetricsEndpoint, MetricsError},
     server::{GrpcServer, HealthHandle, ServeError},
 };
+use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
 
 use crate::{
@@ -30,6 +31,10 @@ use crate::{
     seed::{self, SeedError},
     store::{Instrumented, Outage, SqlStore, Store, StoreError, claim::SqliteClaim},
 };
+
+/// How long background passes and the store's connections get to finish once the
+/// server has drained.
+const WIND_DOWN: Duration = Duration::from_secs(2);
 
 /// Why agent-service could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +99,12 @@ impl Application {
             );
         }
         let claim = SqliteClaim::acquire(&settings.store.url)?;
-        let store = SqlStore::open_shared(&settings.store.url, settings.store.replicas).await?;
+        let store = SqlStore::open_shared(
+            &settings.store.url,
+            settings.store.replicas,
+            settings.store.timeouts(),
+        )
+        .await?;
         tracing::info!(dialect = ?store.dialect(), "store ready");
         let (meter, endpoint) = match settings.server.metrics_listen {
             Some(addr) => {
@@ -154,6 +164,7 @@ impl Application {
             settings.server.max_concurrent_requests,
         )
         .with_tls(&settings.server)?
+        .with_unary_timeout(settings.server.unary_timeout())
         .with_meter(meter)
         .add_service(InterceptedService::new(
             AgentDeskServiceServer::new(DeskApi::new(services.clone())),
@@ -237,16 +248,26 @@ impl Application {
         let sweeper = sweeper::spawn(self.dispatcher, self.clock.as_ref(), self.shutdown.clone());
         let result = self.server.run_until_stopped(stop).await;
         self.shutdown.trigger();
-        let _ = sweeper.await;
-        let _ = positions.await;
-        if let Some(replicas) = self.replicas {
-            let _ = replicas.await;
+        // Background passes end between passes and the pool closes once its connections
+        // come back; a pass or a write stuck on the database (a locked table) must not
+        // hold the process past the drain, so they get a moment, then are cut off (an
+        // unfinished transaction is rolled back by the database).
+        let mut tasks: Vec<_> = [sweeper, positions, watch]
+            .into_iter()
+            .chain(self.replicas)
+            .chain(scrapes)
+            .collect();
+        let store = self.store.clone();
+        let wind_down = async {
+            for task in &mut tasks {
+                let _ = task.await;
+            }
+            store.close().await;
+        };
+        if tokio::time::timeout(WIND_DOWN, wind_down).await.is_err() {
+            tracing::warn!(limit = ?WIND_DOWN, "background work or the store still busy after the drain; cut off");
+            tasks.iter().for_each(JoinHandle::abort);
         }
-        let _ = watch.await;
-        if let Some(scrapes) = scrapes {
-            let _ = scrapes.await;
-        }
-        self.store.close().await;
         drop(self.claim);
         Ok(result?)
     }

@@ -13,7 +13,7 @@ use bot_service::{
     sandbox::{SandboxApp, SandboxSettings},
 };
 use clap::{Parser, Subcommand};
-use server_kit::{SystemClock, cli::TokenArgs, server::stop_signal, telemetry};
+use server_kit::{SystemClock, cli::TokenArgs, shutdown::stop_signal, telemetry};
 
 /// honeydesk bot-service: the robot at the CONSUMER (小蜜) and MERCHANT (万象) entrances.
 #[derive(Parser)]

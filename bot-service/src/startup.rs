@@ -155,6 +155,7 @@ impl Application {
             settings.server.max_concurrent_requests,
         )
         .with_tls(&settings.server)?
+        .with_unary_timeout(settings.server.unary_timeout())
         .with_meter(meter)
         .add_service(InterceptedService::new(
             ConversationServiceServer::new(ConversationApi::new(

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod decode_errors;
 pub mod keys;
 pub mod limits;

@@ -1,8 +1,8 @@
 //! Starting a honeydesk gRPC server: the application services plus `grpc.health.v1`
 //! (Check and Watch), server reflection v1 and v1alpha (grpcurl 1.8 speaks only
 //! v1alpha), request ids and trace context, RPC metrics on the application services,
-//! undecodable requests answered INVALID_ARGUMENT, the admission gate, TLS or mutual
-//! TLS when configured, and a bounded graceful drain. The application tells health
+//! undecodable requests answered INVALID_ARGUMENT, the admission gate, a deadline on
+//! application calls, TLS or mutual TLS when configured, and a bounded graceful drain. The application tells health
 //! what is true through a [`HealthHandle`].
 
 use std::{
@@ -60,6 +60,9 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// Kept here too for callers written before it moved to [`crate::shutdown`].
+pub use crate::shutdown::stop_signal;
+
 /// Binds the listening port (port 0: any free one), naming the address on failure.
 pub async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, ServeError> {
     TcpListener::bind(addr)
@@ -76,6 +79,7 @@ pub struct GrpcServer {
     shutdown: Shutdown,
     drain_timeout: Duration,
     max_in_flight: usize,
+    unary_timeout: Duration,
     sockets: SocketAudit,
     meter: Meter,
     serving: Arc<AtomicBool>,
@@ -99,6 +103,7 @@ impl GrpcServer {
             shutdown,
             drain_timeout,
             max_in_flight,
+            unary_timeout: crate::config::ServerSettings::default().unary_timeout(),
             sockets: SocketAudit::default(),
             meter: Meter::disabled(),
             serving: Arc::new(AtomicBool::new(true)),
@@ -119,6 +124,13 @@ impl GrpcServer {
         }
         self.tls = tls;
         Ok(self)
+    }
+
+    /// Answers application calls still running after `limit` DEADLINE_EXCEEDED
+    /// ([`crate::deadline`]).
+    pub fn with_unary_timeout(mut self, limit: Duration) -> Self {
+        self.unary_timeout = limit;
+        self
     }
 
     /// Measures the application services added after this call into `meter`.
@@ -193,6 +205,7 @@ impl GrpcServer {
             shutdown,
             drain_timeout,
             max_in_flight,
+            unary_timeout,
             sockets,
             meter: _,
             serving,
@@ -246,7 +259,7 @@ impl GrpcServer {
         }
         let serve = builder
             .layer(RequestIdLayer)
-            .layer(shutdown.gate(max_in_flight))
+            .layer(shutdown.gate(max_in_flight, unary_timeout))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(net::incoming(listener, sockets), drain);
         tracing::info!(addr = %addr, server = %server, "serving");
@@ -374,28 +387,6 @@ impl Health for DrainingHealth {
         })));
         let stream = inner.take_until(self.shutdown.draining()).chain(last);
         Ok(Response::new(Box::pin(stream)))
-    }
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("SIGINT received"),
-        _ = term => tracing::info!("SIGTERM received"),
     }
 }
 

@@ -1,8 +1,9 @@
-//! Graceful shutdown and admission: once a stop is signalled the server drains — health
-//! says NOT_SERVING, new application calls get UNAVAILABLE, open streams end with
-//! UNAVAILABLE (so clients reconnect and resume), and in-flight calls get a bounded time
-//! to finish. The same gate sheds load past the
-//! configured concurrency with RESOURCE_EXHAUSTED. Health and reflection are never gated.
+//! Graceful shutdown and admission: once a stop is signalled (SIGINT, SIGTERM, or the
+//! [`Shutdown`] handle) the server drains — health says NOT_SERVING, new application
+//! calls get UNAVAILABLE, open streams end with UNAVAILABLE (so clients reconnect and
+//! resume), and in-flight calls get a bounded time to finish. The same gate sheds load
+//! past the configured concurrency with RESOURCE_EXHAUSTED and puts the call deadline
+//! ([`crate::deadline`]) on what it admits. Health and reflection are never gated.
 
 use std::{
     future::Future,
@@ -128,11 +129,13 @@ impl Shutdown {
         tokio::time::timeout(limit, wait).await.is_ok()
     }
 
-    /// The tower layer that admits application calls.
-    pub fn gate(&self, max_in_flight: usize) -> GateLayer {
+    /// The tower layer that admits application calls, each with at most
+    /// `unary_timeout` to be answered.
+    pub fn gate(&self, max_in_flight: usize, unary_timeout: Duration) -> GateLayer {
         GateLayer {
             shutdown: self.clone(),
             max_in_flight,
+            unary_timeout,
         }
     }
 }
@@ -160,6 +163,7 @@ fn ungated(path: &str) -> bool {
 pub struct GateLayer {
     shutdown: Shutdown,
     max_in_flight: usize,
+    unary_timeout: Duration,
 }
 
 impl<S> Layer<S> for GateLayer {
@@ -169,6 +173,7 @@ impl<S> Layer<S> for GateLayer {
             inner,
             shutdown: self.shutdown.clone(),
             max_in_flight: self.max_in_flight,
+            unary_timeout: self.unary_timeout,
         }
     }
 }
@@ -179,6 +184,7 @@ pub struct Gate<S> {
     inner: S,
     shutdown: Shutdown,
     max_in_flight: usize,
+    unary_timeout: Duration,
 }
 
 impl<S, B> Service<http::Request<B>> for Gate<S>
@@ -214,7 +220,8 @@ where
             ));
             return Box::pin(async move { Ok(status.into_http()) });
         }
-        let future = self.inner.call(request);
+        let caller = crate::deadline::caller_timeout(request.headers());
+        let future = crate::deadline::bounded(self.unary_timeout, caller, self.inner.call(request));
         Box::pin(async move {
             let response = future.await?;
             // The guard goes with the body: an open stream counts against the limit
@@ -255,6 +262,28 @@ impl http_body::Body for Counted {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
     }
 }
 

@@ -41,25 +41,7 @@ impl BotSide {
         entrance: pb::Entrance,
         skill: &str,
     ) -> pb::CreateTicketResponse {
-        let request = pb::CreateTicketRequest {
-            idempotency_key: format!("{customer}-{skill}"),
-            customer_id: customer.into(),
-            entrance: entrance as i32,
-            skill: skill.into(),
-            reason: "转人工".into(),
-            bot_session_id: format!("s-{customer}"),
-            transcript: vec![pb::TranscriptEntry {
-                sender: pb::Sender::Customer as i32,
-                text: "我要找人工".into(),
-                at: Some(prost_types::Timestamp {
-                    seconds: 1_700_000_000,
-                    nanos: 0,
-                }),
-                intent: "handoff.human".into(),
-            }],
-            ..Default::default()
-        };
-        self.create(request).await
+        self.create(escalation(customer, entrance, skill)).await
     }
 
     /// Sends `request` as it is.
@@ -132,6 +114,20 @@ impl BotSide {
             .into_inner()
     }
 
+    /// The consumer's open ticket, as FindOpenTicket finds it.
+    pub async fn open_ticket(&mut self, customer: &str) -> Option<pb::Ticket> {
+        let request = pb::FindOpenTicketRequest {
+            customer_id: customer.into(),
+            entrance: pb::Entrance::Consumer as i32,
+        };
+        self.client
+            .find_open_ticket(authed(request, &self.token))
+            .await
+            .expect("the customer is looked up")
+            .into_inner()
+            .ticket
+    }
+
     /// The customer's rating.
     pub async fn rate(
         &mut self,
@@ -177,5 +173,28 @@ pub fn text_of(e: &pb::TicketEvent) -> Option<&str> {
     match &e.kind {
         Some(Ev::Message(m)) => Some(&m.text),
         _ => None,
+    }
+}
+
+/// A consumer's or merchant's escalation to `skill` with a one-line transcript, under the
+/// key `{customer}-{skill}`.
+pub fn escalation(customer: &str, entrance: pb::Entrance, skill: &str) -> pb::CreateTicketRequest {
+    pb::CreateTicketRequest {
+        idempotency_key: format!("{customer}-{skill}"),
+        customer_id: customer.into(),
+        entrance: entrance as i32,
+        skill: skill.into(),
+        reason: "转人工".into(),
+        bot_session_id: format!("s-{customer}"),
+        transcript: vec![pb::TranscriptEntry {
+            sender: pb::Sender::Customer as i32,
+            text: "我要找人工".into(),
+            at: Some(prost_types::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 0,
+            }),
+            intent: "handoff.human".into(),
+        }],
+        ..Default::default()
     }
 }

@@ -55,7 +55,31 @@ pub type BotReplica = Replica<bot_service::StartupError>;
 
 struct Running<E> {
     shutdown: Shutdown,
-    task: JoinHandle<Result<(), E>>,
+    task: Option<JoinHandle<Result<(), E>>>,
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> Running<E> {
+    fn spawn(
+        shutdown: Shutdown,
+        run: impl std::future::Future<Output = Result<(), E>> + Send + 'static,
+    ) -> Self
+    where
+        E: Send,
+    {
+        Self {
+            shutdown,
+            task: Some(tokio::spawn(run)),
+        }
+    }
+
+    /// Drains the service and waits until it has stopped (once).
+    async fn stop(&mut self) -> anyhow::Result<()> {
+        self.shutdown.trigger();
+        if let Some(task) = self.task.take() {
+            task.await??;
+        }
+        Ok(())
+    }
 }
 
 impl Stack {
@@ -104,14 +128,14 @@ impl Stack {
             bot_outbound: bot_app.outbound_sockets(),
             agent_accepted: agent_app.accepted_sockets(),
         };
-        let agent = Running {
-            shutdown: agent_app.shutdown_handle(),
-            task: tokio::spawn(agent_app.run_until_stopped(std::future::pending())),
-        };
-        let bot = Running {
-            shutdown: bot_app.shutdown_handle(),
-            task: tokio::spawn(bot_app.run_until_stopped(std::future::pending())),
-        };
+        let agent = Running::spawn(
+            agent_app.shutdown_handle(),
+            agent_app.run_until_stopped(std::future::pending()),
+        );
+        let bot = Running::spawn(
+            bot_app.shutdown_handle(),
+            bot_app.run_until_stopped(std::future::pending()),
+        );
         Ok(Self {
             bot_addr,
             agent_addr,
@@ -129,33 +153,43 @@ impl Stack {
     /// Stops bot-service (its live sessions are lost, as in a crash) and starts a new one
     /// on the same address; agent-service keeps running.
     pub async fn restart_bot(&mut self) -> anyhow::Result<()> {
-        self.bot.shutdown.trigger();
-        (&mut self.bot.task).await??;
+        self.bot.stop().await?;
         let mut settings = self.bot_settings.clone();
         settings.server.listen = Some(self.bot_addr);
         let app = bot_service::Application::build(settings, self.clock.clone()).await?;
         self.sockets.bot_accepted = app.accepted_sockets();
         self.sockets.bot_outbound = app.outbound_sockets();
-        self.bot = Running {
-            shutdown: app.shutdown_handle(),
-            task: tokio::spawn(app.run_until_stopped(std::future::pending())),
-        };
+        self.bot = Running::spawn(
+            app.shutdown_handle(),
+            app.run_until_stopped(std::future::pending()),
+        );
         Ok(())
     }
 
     /// Stops agent-service (draining its streams) and starts a new one on the same store
     /// and address, as after a crash and restart; bot-service keeps running.
     pub async fn restart_agent(&mut self) -> anyhow::Result<()> {
-        self.agent.shutdown.trigger();
-        (&mut self.agent.task).await??;
+        self.stop_agent().await?;
+        self.start_agent().await
+    }
+
+    /// Stops agent-service (draining its streams) and waits until it has stopped;
+    /// bot-service keeps running. Stopping it again does nothing.
+    pub async fn stop_agent(&mut self) -> anyhow::Result<()> {
+        self.agent.stop().await
+    }
+
+    /// Starts agent-service again on the same store and address (after
+    /// [`Stack::stop_agent`]).
+    pub async fn start_agent(&mut self) -> anyhow::Result<()> {
         let mut settings = self.agent_settings.clone();
         settings.server.listen = Some(self.agent_addr);
         let app = agent_service::Application::build(settings, self.clock.clone()).await?;
         self.sockets.agent_accepted = app.accepted_sockets();
-        self.agent = Running {
-            shutdown: app.shutdown_handle(),
-            task: tokio::spawn(app.run_until_stopped(std::future::pending())),
-        };
+        self.agent = Running::spawn(
+            app.shutdown_handle(),
+            app.run_until_stopped(std::future::pending()),
+        );
         Ok(())
     }
 
@@ -197,12 +231,9 @@ impl Stack {
     }
 
     /// Drains bot-service first (it depends on agent-service), then agent-service.
-    pub async fn stop(self) -> anyhow::Result<()> {
-        self.bot.shutdown.trigger();
-        self.bot.task.await??;
-        self.agent.shutdown.trigger();
-        self.agent.task.await??;
-        Ok(())
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.bot.stop().await?;
+        self.agent.stop().await
     }
 
     /// Runs until `stop` resolves, then stops both.

@@ -190,6 +190,12 @@ impl TestApp {
         self.db.execute(sql).await
     }
 
+    /// Holds agent-service's tickets table from a connection of its own (PostgreSQL: a
+    /// table lock; SQLite: a write transaction) until released.
+    pub async fn lock_tickets(&self) -> agent_service::store::testing::TicketsLock {
+        self.db.lock_tickets().await
+    }
+
     /// Which database agent-service runs on.
     pub fn dialect(&self) -> agent_service::store::Dialect {
         self.db.dialect()

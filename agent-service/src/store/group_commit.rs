@@ -3,14 +3,19 @@
 //! transaction, so many callers share one durable commit (one fsync on SQLite) instead
 //! of queueing for one each. Every caller is answered only after the commit that holds
 //! its write; a batch that fails is retried one write at a time, so one bad write never
-//! fails the others.
+//! fails the others. A caller whose deadline passes before its write is claimed for a
+//! commit gives the write up, and it is never committed afterwards: a batch that holds
+//! it (say, waiting on a locked table) is rolled back and written again without it.
 //!
 //! Hand-written rather than taken from a crate: which writes may share a transaction,
 //! and how a failed batch is split, is the store's own contract.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU8, Ordering},
+};
 
-use sqlx::AnyPool;
+use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{
@@ -46,8 +51,40 @@ enum Written {
     Message(Option<TicketEvent>),
 }
 
-/// One write and where to send its answer.
-type Job = (Write, oneshot::Sender<Result<Written, StoreError>>);
+/// One write, where to send its answer, and who decides its fate at the deadline.
+#[derive(Debug)]
+struct Job {
+    write: Write,
+    reply: oneshot::Sender<Result<Written, StoreError>>,
+    claim: Arc<Claim>,
+}
+
+impl Job {
+    /// Its caller gave up (its deadline passed, or the call was dropped): it must not
+    /// be committed.
+    fn given_up(&self) -> bool {
+        self.claim.0.load(Ordering::SeqCst) == ABANDONED || self.reply.is_closed()
+    }
+}
+
+/// A write's fate once its caller's deadline nears: the writer claims it for a commit,
+/// or the caller abandons it, whichever comes first. An abandoned write is rolled back
+/// with its batch (the others are written again without it), so a caller told "not
+/// stored" is never contradicted by a later commit.
+#[derive(Debug, Default)]
+struct Claim(AtomicU8);
+
+const WAITING: u8 = 0;
+const COMMITTING: u8 = 1;
+const ABANDONED: u8 = 2;
+
+impl Claim {
+    fn shift(&self, from: u8, to: u8) -> bool {
+        self.0
+            .compare_exchange(from, to, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }
+}
 
 /// Writes waiting for a writer.
 type Incoming = Arc<Mutex<mpsc::Receiver<Job>>>;
@@ -103,13 +140,32 @@ impl GroupCommit {
         }
     }
 
+    /// Hands `write` to a writer and waits for its commit, until the current call's
+    /// commit deadline ([`server_kit::deadline::commit_by`]): past it, a write not yet
+    /// being committed is given up ([`StoreError::Expired`]), one being committed is
+    /// waited for.
     async fn write(&self, write: Write) -> Result<Written, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((write, reply))
-            .await
-            .map_err(writers_gone)?;
-        answer.await.map_err(writers_gone)?
+        let (reply, mut answer) = oneshot::channel();
+        let claim = Arc::new(Claim::default());
+        let job = Job {
+            write,
+            reply,
+            claim: claim.clone(),
+        };
+        let handed_over = async {
+            self.queue.send(job).await.map_err(writers_gone)?;
+            (&mut answer).await.map_err(writers_gone)?
+        };
+        let Some(commit_by) = server_kit::deadline::commit_by() else {
+            return handed_over.await;
+        };
+        let outcome = tokio::time::timeout_at(commit_by, handed_over).await;
+        match outcome {
+            Ok(result) => result,
+            Err(_) if claim.shift(WAITING, ABANDONED) => Err(StoreError::Expired),
+            // The commit that holds it has begun: its outcome is the answer.
+            Err(_) => answer.await.map_err(writers_gone)?,
+        }
     }
 }
 
@@ -141,44 +197,104 @@ async fn writer(pool: AnyPool, incoming: Incoming, metrics: Observer, announce: 
             }
             batch
         };
-        let (writes, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         if let Some(m) = metrics.get() {
-            m.group_commit(writes.len());
+            m.group_commit(batch.len());
         }
-        match write_all(&pool, announce, &writes).await {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    // A caller that gave up still has its write stored; a retry with
-                    // the same key finds it.
-                    let _ = reply.send(Ok(result));
+        write_batch(&pool, announce, batch).await;
+    }
+}
+
+/// What one attempt at a batch came to.
+enum Attempt {
+    /// Committed: one answer per write.
+    Done(Vec<Written>),
+    /// A caller gave up while the batch was written: rolled back, nothing stored.
+    GaveUp,
+    /// Failed, nothing stored.
+    Failed(StoreError),
+}
+
+/// Writes `jobs` in one transaction and answers every caller that still waits. Writes
+/// whose callers gave up are left out, before the transaction or, if they give up
+/// while it runs, by rolling it back and writing the rest again. A batch that fails is
+/// retried one write at a time, so one bad write never fails the others; a timeout
+/// fails them all (the database, not a write, is the trouble).
+async fn write_batch(pool: &AnyPool, announce: Announce, mut jobs: Vec<Job>) {
+    loop {
+        jobs.retain(|job| !job.given_up());
+        if jobs.is_empty() {
+            return;
+        }
+        match attempt(pool, announce, &jobs).await {
+            Attempt::Done(answers) => {
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    let _ = job.reply.send(Ok(answer));
                 }
+                return;
             }
-            Err(e) if writes.len() == 1 => {
-                if let Some(reply) = replies.into_iter().next() {
-                    let _ = reply.send(Err(e));
+            Attempt::GaveUp => continue,
+            Attempt::Failed(StoreError::TimedOut(what)) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(StoreError::TimedOut(what)));
                 }
+                return;
             }
-            Err(e) => {
-                tracing::warn!(error = %e, writes = writes.len(), "group commit failed; writing one at a time");
-                for (write, reply) in writes.iter().zip(replies) {
-                    let result = write_all(&pool, announce, std::slice::from_ref(write))
-                        .await
-                        .and_then(|mut one| one.pop().ok_or_else(mismatch));
-                    let _ = reply.send(result);
+            Attempt::Failed(e) if jobs.len() == 1 => {
+                if let Some(job) = jobs.pop() {
+                    let _ = job.reply.send(Err(e));
                 }
+                return;
+            }
+            Attempt::Failed(e) => {
+                tracing::warn!(error = %e, writes = jobs.len(), "group commit failed; writing one at a time");
+                for job in jobs {
+                    Box::pin(write_batch(pool, announce, vec![job])).await;
+                }
+                return;
             }
         }
     }
 }
 
-/// Writes `writes` in one transaction: the new tickets first, in as few statements as
-/// fit, then the messages in arrival order (a ticket's messages keep their order). One
-/// answer per write, in order.
-async fn write_all(
+/// Writes `jobs` in one transaction and commits it, once every caller is claimed for
+/// the commit (none gave up meanwhile).
+async fn attempt(pool: &AnyPool, announce: Announce, jobs: &[Job]) -> Attempt {
+    let (tx, answers) = match stage(pool, announce, jobs).await {
+        Ok(staged) => staged,
+        Err(e) => return Attempt::Failed(e),
+    };
+    let claimed = jobs
+        .iter()
+        .take_while(|job| !job.reply.is_closed() && job.claim.shift(WAITING, COMMITTING))
+        .count();
+    let release = |jobs: &[Job]| {
+        for job in jobs {
+            job.claim.shift(COMMITTING, WAITING);
+        }
+    };
+    if claimed < jobs.len() {
+        release(&jobs[..claimed]);
+        let _ = tx.rollback().await;
+        return Attempt::GaveUp;
+    }
+    match tx.commit().await {
+        Ok(()) => Attempt::Done(answers),
+        Err(e) => {
+            release(jobs);
+            Attempt::Failed(e.into())
+        }
+    }
+}
+
+/// Writes `jobs` in one uncommitted transaction: the new tickets first, in as few
+/// statements as fit, then the messages in arrival order (a ticket's messages keep
+/// their order). One answer per write, in order.
+async fn stage(
     pool: &AnyPool,
     announce: Announce,
-    writes: &[Write],
-) -> Result<Vec<Written>, StoreError> {
+    jobs: &[Job],
+) -> Result<(Transaction<'static, Any>, Vec<Written>), StoreError> {
+    let writes: Vec<&Write> = jobs.iter().map(|job| &job.write).collect();
     let mut tx = pool.begin().await?;
     let tickets: Vec<&NewTicket> = writes
         .iter()
@@ -215,6 +331,5 @@ async fn write_all(
             Write::Message(_) => Written::Message(event),
         })
         .collect();
-    tx.commit().await?;
-    Ok(answers)
+    Ok((tx, answers))
 }

@@ -21,6 +21,7 @@ mod rows;
 mod sql;
 pub mod testing;
 mod ticket_sql;
+mod timeouts;
 
 use std::{collections::HashMap, time::SystemTime};
 
@@ -31,6 +32,7 @@ pub use feedback::{FeedbackStore, ReplyRatingCount, UnansweredCount};
 pub use instrumented::{Instrumented, Outage};
 pub use offers::{OfferStore, Taken};
 pub use sql::{Dialect, SqlStore};
+pub use timeouts::Timeouts;
 
 use crate::domain::{
     Agent, AgentProfile, CloseReason, Entrance, Escalation, EventKind, Presence, Ticket,
@@ -42,7 +44,16 @@ use crate::domain::{
 pub enum StoreError {
     /// The database could not be reached or answered with an error.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The database did not answer in time (a statement ran or waited on a lock past
+    /// the statement timeout, or no connection came free): what ran out. The statement's
+    /// transaction was rolled back.
+    #[error("the database did not answer in time: {0}")]
+    TimedOut(&'static str),
+    /// The caller's deadline passed before its write was committed: it was not stored,
+    /// and will not be.
+    #[error("the call's deadline passed before its write was committed, so nothing was stored")]
+    Expired,
     /// Migrations could not be applied.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -63,6 +74,15 @@ pub enum StoreError {
     /// The store cannot be reached (or was switched off by a test).
     #[error("store unavailable: {0}")]
     Unavailable(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match timeouts::timed_out(&e) {
+            Some(what) => StoreError::TimedOut(what),
+            None => StoreError::Database(e),
+        }
+    }
 }
 
 /// Everything agent-service keeps: agents here, tickets in [`TicketStore`], the live

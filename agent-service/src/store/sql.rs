@@ -7,12 +7,12 @@ use std::{path::Path, str::FromStr, time::SystemTime};
 use async_trait::async_trait;
 use server_kit::time::{from_unix_millis, unix_millis};
 use sqlx::{
-    AnyPool, Row,
+    AnyConnection, AnyPool, Connection, Row,
     any::{AnyPoolOptions, AnyRow},
     migrate::Migrator,
 };
 
-use super::{Store, StoreError, feed::Announce, group_commit::GroupCommit};
+use super::{Store, StoreError, feed::Announce, group_commit::GroupCommit, timeouts::Timeouts};
 use crate::domain::{Agent, AgentProfile, Entrance, Presence};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -45,13 +45,18 @@ impl SqlStore {
     /// Opens (creating if needed) the database at `url` and applies migrations.
     /// `sqlite://PATH` or `postgres://…`.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        Self::open_shared(url, false).await
+        Self::open_shared(url, false, Timeouts::default()).await
     }
 
     /// [`SqlStore::open`], for one of several replicas sharing the database when
     /// `replicas` says so: stored events are then announced to the others (PostgreSQL
-    /// only; an embedded SQLite file serves one process).
-    pub async fn open_shared(url: &str, replicas: bool) -> Result<Self, StoreError> {
+    /// only; an embedded SQLite file serves one process); statements and connection
+    /// waits bounded by `timeouts`.
+    pub async fn open_shared(
+        url: &str,
+        replicas: bool,
+        timeouts: Timeouts,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("sqlite:") {
             Dialect::Sqlite
@@ -75,20 +80,21 @@ impl SqlStore {
                 } else {
                     format!("{url}?mode=rwc")
                 };
-                let pool = sqlite_pool(&url, 8).await?;
+                let pool = connect(&url, 8, dialect, timeouts).await?;
                 SQLITE_MIGRATIONS.run(&pool).await?;
                 // SQLite takes one writer at a time; writers queued on one connection
                 // wait their turn in order instead of retrying in SQLite's busy handler,
                 // whose growing sleeps (up to 100 ms) made the slow tail of every write.
-                let writer = sqlite_pool(&url, 1).await?;
+                let writer = connect(&url, 1, dialect, timeouts).await?;
                 (pool, writer)
             }
             Dialect::Postgres => {
-                let pool = AnyPoolOptions::new()
-                    .max_connections(16)
-                    .connect(url)
-                    .await?;
-                POSTGRES_MIGRATIONS.run(&pool).await?;
+                // Migrations may legitimately outlast the statement timeout: they run
+                // on a connection of their own, without it.
+                let mut migrating = AnyConnection::connect(url).await?;
+                POSTGRES_MIGRATIONS.run(&mut migrating).await?;
+                migrating.close().await?;
+                let pool = connect(url, 16, dialect, timeouts).await?;
                 (pool.clone(), pool)
             }
         };
@@ -145,20 +151,26 @@ impl SqlStore {
     }
 }
 
-/// A pool of up to `connections` to the SQLite file at `url`, each in WAL mode with
-/// full fsync on commit.
-async fn sqlite_pool(url: &str, connections: u32) -> Result<AnyPool, StoreError> {
+/// A pool of up to `connections` to `url`, each connection set up for `dialect` (SQLite:
+/// WAL mode with full fsync on commit) with the statement timeout, and callers waiting
+/// at most the acquire timeout for one.
+async fn connect(
+    url: &str,
+    connections: u32,
+    dialect: Dialect,
+    timeouts: Timeouts,
+) -> Result<AnyPool, StoreError> {
+    let settings = std::sync::Arc::new(timeouts.session_settings(dialect));
     Ok(AnyPoolOptions::new()
         .max_connections(connections)
-        .after_connect(|conn, _| {
+        .acquire_timeout(timeouts.acquire)
+        .after_connect(move |conn, _| {
+            let settings = settings.clone();
             Box::pin(async move {
-                for pragma in [
-                    "PRAGMA journal_mode = WAL",
-                    "PRAGMA synchronous = FULL",
-                    "PRAGMA foreign_keys = ON",
-                    "PRAGMA busy_timeout = 5000",
-                ] {
-                    sqlx::query(pragma).execute(&mut *conn).await?;
+                for statement in settings.iter() {
+                    sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
@@ -167,7 +179,6 @@ async fn sqlite_pool(url: &str, connections: u32) -> Result<AnyPool, StoreError>
         .await?)
 }
 
-/// The file path of a `sqlite://PATH[?…]` URL.
 /// Creates the folder a SQLite file `db` lives in, if it has one.
 pub(super) fn create_parent_dir(db: &str) -> Result<(), StoreError> {
     match Path::new(db).parent() {
@@ -178,6 +189,7 @@ pub(super) fn create_parent_dir(db: &str) -> Result<(), StoreError> {
     }
 }
 
+/// The file path of a `sqlite://PATH[?…]` URL.
 pub(super) fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")

@@ -111,6 +111,30 @@ impl TestDatabase {
         true
     }
 
+    /// Holds the tickets table from a connection of its own, as an operator's migration
+    /// or a stuck batch job would: on PostgreSQL `LOCK TABLE tickets IN ACCESS EXCLUSIVE
+    /// MODE` (reads and writes of tickets wait), on SQLite a write transaction (every
+    /// write waits). Held until [`TicketsLock::release`].
+    pub async fn lock_tickets(&self) -> TicketsLock {
+        let mut conn = AnyConnection::connect(&self.url)
+            .await
+            .expect("a second connection to the test database");
+        let statements: &[&str] = match self.dialect() {
+            Dialect::Sqlite => &["BEGIN IMMEDIATE"],
+            Dialect::Postgres => &["BEGIN", "LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE"],
+        };
+        for sql in statements {
+            sqlx::query(*sql)
+                .execute(&mut conn)
+                .await
+                .expect("lock the tickets table");
+        }
+        TicketsLock {
+            conn,
+            dialect: self.dialect(),
+        }
+    }
+
     /// Closes the store and removes a PostgreSQL test database.
     pub async fn drop(self) {
         self.set_reachable(true).await;
@@ -141,6 +165,47 @@ fn replace_database(base: &str, name: &str) -> String {
     match query {
         Some(q) => format!("{url}?{q}"),
         None => url,
+    }
+}
+
+/// The tickets table held by a test ([`TestDatabase::lock_tickets`]).
+pub struct TicketsLock {
+    conn: AnyConnection,
+    dialect: Dialect,
+}
+
+impl TicketsLock {
+    /// Waits until another connection waits for this lock (PostgreSQL shows its
+    /// waiters; SQLite's wait in its busy handler unseen, so this gives the write a
+    /// moment to reach it).
+    pub async fn has_waiter(&mut self) {
+        if self.dialect == Dialect::Sqlite {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            return;
+        }
+        for _ in 0..500 {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&mut self.conn)
+            .await
+            .expect("read pg_stat_activity");
+            if waiting > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("nothing waited for the tickets lock within 10 s");
+    }
+
+    /// Lets the waiting statements go.
+    pub async fn release(mut self) {
+        sqlx::query("ROLLBACK")
+            .execute(&mut self.conn)
+            .await
+            .expect("release the tickets lock");
+        self.conn.close().await.ok();
     }
 }
 

@@ -20,6 +20,9 @@ pub struct ServerArgs {
     /// Seconds in-flight calls may take to finish on shutdown.
     #[arg(long, env = "HONEYDESK_DRAIN_TIMEOUT_SECS")]
     pub drain_timeout_secs: Option<u64>,
+    /// Seconds an application call may take before DEADLINE_EXCEEDED (streams: to open).
+    #[arg(long, env = "HONEYDESK_UNARY_TIMEOUT_SECS")]
+    pub unary_timeout_secs: Option<u64>,
     /// Application calls served at once.
     #[arg(long, env = "HONEYDESK_MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,

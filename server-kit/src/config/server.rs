@@ -22,6 +22,9 @@ pub struct ServerSettings {
     pub log_format: LogFormat,
     /// How long in-flight calls may take to finish after a shutdown signal.
     pub drain_timeout_secs: u64,
+    /// The longest an application call may take to be answered (a server stream: to
+    /// open) before it gets DEADLINE_EXCEEDED; a caller's shorter `grpc-timeout` wins.
+    pub unary_timeout_secs: u64,
     /// Application calls in flight plus open streams (a stream counts until it ends)
     /// before new calls get RESOURCE_EXHAUSTED.
     pub max_concurrent_requests: usize,
@@ -64,6 +67,7 @@ impl Default for ServerSettings {
             jwt_secret: DEV_JWT_SECRET.to_owned(),
             log_format: LogFormat::Text,
             drain_timeout_secs: 10,
+            unary_timeout_secs: 30,
             // Every live chat holds a stream on each side: a surge of thousands of
             // conversations per replica must fit, a flood of millions must not.
             max_concurrent_requests: 10_000,
@@ -110,6 +114,9 @@ impl ServerSettings {
         }
         if let Some(v) = args.drain_timeout_secs {
             self.drain_timeout_secs = v;
+        }
+        if let Some(v) = args.unary_timeout_secs {
+            self.unary_timeout_secs = v;
         }
         if let Some(v) = args.max_concurrent_requests {
             self.max_concurrent_requests = v;
@@ -250,6 +257,9 @@ impl ServerSettings {
                 "must be at least 1",
             ));
         }
+        if !(1..=3600).contains(&self.unary_timeout_secs) {
+            return Err(invalid("server.unary_timeout_secs", "must be 1-3600"));
+        }
         if self.token_issuer.is_empty() || self.token_audience.is_empty() {
             return Err(invalid(
                 "server.token_issuer",
@@ -268,6 +278,11 @@ impl ServerSettings {
     /// The drain limit as a duration.
     pub fn drain_timeout(&self) -> Duration {
         Duration::from_secs(self.drain_timeout_secs)
+    }
+
+    /// The server-side deadline of application calls as a duration.
+    pub fn unary_timeout(&self) -> Duration {
+        Duration::from_secs(self.unary_timeout_secs)
     }
 }
 

@@ -15,7 +15,7 @@ use honeydesk::{
     launch::{LaunchArgs, args_from_env, settings},
     sandbox::{DEMO_BACKENDS, RunningSandbox},
 };
-use server_kit::{Hs256Tokens, Role, SystemClock, server::stop_signal, telemetry};
+use server_kit::{Hs256Tokens, Role, SystemClock, shutdown::stop_signal, telemetry};
 
 /// Run bot-service and agent-service together for local development. Each service
 /// reads its settings file and `HONEYDESK_*` variables as it does when run alone

@@ -66,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
     println!("OTLP sink on {}", cli.listen);
     tonic::transport::Server::builder()
         .add_service(TraceServiceServer::new(sink.clone()))
-        .serve_with_shutdown(cli.listen, server_kit::server::stop_signal())
+        .serve_with_shutdown(cli.listen, server_kit::shutdown::stop_signal())
         .await?;
     println!("spans received: {}", sink.spans.load(Ordering::Relaxed));
     Ok(())

@@ -8,7 +8,7 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use server_kit::{SystemClock, server::stop_signal, telemetry};
+use server_kit::{SystemClock, shutdown::stop_signal, telemetry};
 
 /// A service replica for process-level tests.
 #[derive(Parser)]

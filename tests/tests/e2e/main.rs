@@ -37,5 +37,6 @@ mod session_rules;
 mod shutdown;
 mod skills;
 mod tasks;
+mod time_bounds;
 mod tls;
 mod tokens;
