@@ -138,14 +138,20 @@ http {
     # Streams (desk, session events, queue watches) stay open for long.
     grpc_read_timeout 1h;
     grpc_send_timeout 1h;
+    # A client connection carries many calls: nginx's default of 1,000 requests per
+    # connection sends GOAWAY mid-load and cuts the calls in flight.
+    keepalive_requests 1000000;
+    keepalive_timeout 1h;
     client_max_body_size 4m;
     upstream agent_service {
 $(upstream "${agents[@]}")
         keepalive 32;
+        keepalive_requests 1000000;
     }
     upstream bot_service {
 $(upstream "${bots[@]}")
         keepalive 32;
+        keepalive_requests 1000000;
     }
     server {
         listen 127.0.0.1:$agent_front http2;
