@@ -16,20 +16,9 @@ use crate::domain::{
     moderation::Lexicon,
 };
 
-/// The kept corpus of `target`: one input per file.
+/// The kept corpus of `target`.
 fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz-corpus")
-        .join(target);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("the corpus {}: {e}", dir.display()))
-        .map(|f| f.expect("a corpus entry").path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|f| std::fs::read(f).expect("a corpus file"))
-        .collect()
+    server_kit::corpus::corpus(env!("CARGO_MANIFEST_DIR"), target)
 }
 
 /// Decoding and checking a `CreateTicketRequest` never panics, and whatever is accepted

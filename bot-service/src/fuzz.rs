@@ -17,19 +17,11 @@ use crate::{
     vocabulary::Entrance,
 };
 
-/// The kept corpus of `target`: one input per file.
+/// The kept corpus of `target`, as text.
 fn corpus(target: &str) -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz-corpus")
-        .join(target);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("the corpus {}: {e}", dir.display()))
-        .map(|f| f.expect("a corpus entry").path())
-        .collect();
-    files.sort();
-    files
+    server_kit::corpus::corpus(env!("CARGO_MANIFEST_DIR"), target)
         .iter()
-        .map(|f| String::from_utf8_lossy(&std::fs::read(f).expect("a corpus file")).into_owned())
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
         .collect()
 }
 

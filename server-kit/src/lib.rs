@@ -7,6 +7,8 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod corpus;
+pub mod corpus;
 pub mod deadline;
 pub mod decode_errors;
 pub mod keys;
