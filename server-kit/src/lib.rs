@@ -8,7 +8,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod corpus;
-pub mod corpus;
 pub mod deadline;
 pub mod decode_errors;
 pub mod keys;
