@@ -69,9 +69,6 @@ pub(super) async fn announce(
     announce: Announce,
     events: &[TicketEvent],
 ) -> Result<(), StoreError> {
-    if !announce.0 || events.is_empty() {
-        return Ok(());
-    }
     announce_lines(conn, announce, events.iter().map(line)).await
 }
 

@@ -27,10 +27,7 @@ use super::{
     Agent, DomainError, Presence, Ticket, TicketStatus,
     hub::{AgentNotice, Hub},
 };
-use crate::{
-    metrics::AgentMetrics,
-    store::{Store, Transition},
-};
+use crate::{metrics::AgentMetrics, store::Store};
 
 /// How long an offer stays open unless configured otherwise.
 pub const DEFAULT_OFFER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -287,42 +284,13 @@ impl Dispatcher {
             let mut state = this.inner.state.lock().await;
             // Only the ticket's close can end an offer being accepted.
             let closed_meanwhile = state.offer(&offer_id).is_none();
-            let result = match assigned {
-                Ok(Some(Transition {
-                    ticket,
-                    event: Some(event),
-                })) => {
-                    let lapsed = state.assigned(&offer, now);
-                    pending.absorb(this.announce(lapsed));
-                    this.inner.hub.event(event);
-                    this.inner.metrics.offer_ended("accepted");
-                    tracing::info!(ticket = %offer.ticket_id, agent = %agent_id, "offer accepted");
-                    Ok(ticket)
-                }
-                Ok(Some(other)) => {
-                    // Closed, or taken by someone else meanwhile.
-                    let lapsed = state.lost(&offer, Some(&other.ticket));
-                    pending.absorb(this.announce(lapsed));
-                    Err(DomainError::WrongState(format!(
-                        "ticket {} is {} now and can no longer be accepted",
-                        offer.ticket_id, other.ticket.status
-                    )))
-                }
-                Ok(None) => {
-                    pending.absorb(this.announce(state.remove(&offer.ticket_id)));
-                    Err(DomainError::NotFound(format!(
-                        "no ticket '{}'",
-                        offer.ticket_id
-                    )))
-                }
-                Err(e) => {
-                    // The outcome is unknown: the offer lapses as usual, and the store
-                    // (or the next accept) says who holds the ticket.
-                    let lapsed = state.lost(&offer, None);
-                    pending.absorb(this.announce(lapsed));
-                    Err(e.into())
-                }
+            let (result, lapsed) = match assigned {
+                Ok(moved) => this.took(&mut state, &offer, moved, now),
+                // The outcome is unknown: the offer lapses as usual, and the store (or the
+                // next accept) says who holds the ticket.
+                Err(e) => (Err(e.into()), state.lost(&offer, None)),
             };
+            pending.absorb(this.announce(lapsed));
             pending.absorb(this.route(&mut state));
             drop(state);
             this.queues_moved();

@@ -11,7 +11,7 @@ use std::{collections::HashSet, sync::atomic::Ordering, time::SystemTime};
 use super::{Dispatcher, OfferProblem, detached, offer_error, state};
 use crate::{
     domain::{DomainError, Ticket, hub::AgentNotice},
-    store::{Taken, Transition},
+    store::Taken,
 };
 
 /// What a stored ticket event means for routing.
@@ -115,30 +115,7 @@ impl Dispatcher {
             Taken::Accepted(offer, moved) => (offer, moved),
         };
         let mut state = self.inner.state.lock().await;
-        let (result, lapsed) = match *moved {
-            Some(Transition {
-                ticket,
-                event: Some(event),
-            }) => {
-                let lapsed = state.assigned(&offer, now);
-                self.inner.hub.event(event);
-                self.inner.metrics.offer_ended("accepted");
-                tracing::info!(ticket = %offer.ticket_id, agent = %agent_id, "offer accepted");
-                (Ok(ticket), lapsed)
-            }
-            Some(other) => {
-                let lapsed = state.lost(&offer, Some(&other.ticket));
-                let e = DomainError::WrongState(format!(
-                    "ticket {} is {} now and can no longer be accepted",
-                    offer.ticket_id, other.ticket.status
-                ));
-                (Err(e), lapsed)
-            }
-            None => {
-                let e = DomainError::NotFound(format!("no ticket '{}'", offer.ticket_id));
-                (Err(e), state.remove(&offer.ticket_id))
-            }
-        };
+        let (result, lapsed) = self.took(&mut state, &offer, *moved, now);
         let mut pending = self.announce(lapsed);
         pending.absorb(self.route(&mut state));
         drop(state);
@@ -181,14 +158,13 @@ impl Dispatcher {
     }
 
     async fn follow_heard(&self, batch: Vec<Heard>) {
-        let (mut tickets, mut agents, mut gap) = (Vec::new(), HashSet::new(), false);
-        let mut seen = HashSet::new();
+        let (mut tickets, mut agents, mut gap) = (HashSet::new(), HashSet::new(), false);
         for item in &batch {
             match item {
                 Heard::Stored {
                     ticket_id, change, ..
-                } if *change == Change::State && seen.insert(ticket_id.as_str()) => {
-                    tickets.push(ticket_id.clone());
+                } if *change == Change::State => {
+                    tickets.insert(ticket_id.as_str());
                 }
                 Heard::AgentChanged(agent_id) => {
                     agents.insert(agent_id.clone());
@@ -202,7 +178,7 @@ impl Dispatcher {
                 tracing::error!(error = %e, "could not rebuild routing after a gap in the feed");
             }
         } else {
-            self.follow_store(&batch, &tickets, agents).await;
+            self.follow_store(&batch, tickets, agents).await;
         }
         // Streams hear of it once routing's copy holds it (an offer shown is one routing
         // knows, so taking it at once finds it there).
@@ -242,13 +218,13 @@ impl Dispatcher {
     }
 
     /// Re-reads the tickets and agents that moved, then applies the batch in order.
-    async fn follow_store(&self, batch: &[Heard], tickets: &[String], agents: HashSet<String>) {
+    async fn follow_store(&self, batch: &[Heard], tickets: HashSet<&str>, agents: HashSet<String>) {
         let store = &self.inner.store;
         let mut stored = std::collections::HashMap::new();
         for ticket_id in tickets {
             match store.routed_ticket(ticket_id).await {
                 Ok(open) => {
-                    stored.insert(ticket_id.as_str(), open);
+                    stored.insert(ticket_id, open);
                 }
                 Err(e) => {
                     tracing::warn!(ticket = %ticket_id, error = %e, "could not follow a ticket")

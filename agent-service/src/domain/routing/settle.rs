@@ -6,8 +6,11 @@
 
 use std::time::SystemTime;
 
-use super::{Dispatcher, Lapsed, Routing, state};
-use crate::domain::{Presence, hub::AgentNotice};
+use super::{Dispatcher, Lapsed, Offer, Routing, state};
+use crate::{
+    domain::{DomainError, Presence, Ticket, hub::AgentNotice},
+    store::Transition,
+};
 
 impl Dispatcher {
     /// Expires lapsed offers, then makes new ones; returns the store writes that follow.
@@ -119,6 +122,43 @@ impl Dispatcher {
             && let Err(e) = store.record_offers(&pending.made, now).await
         {
             tracing::error!(error = %e, "could not store new offers; they lapse unseen");
+        }
+    }
+
+    /// Applies what the store's guarded assignment of an accepted offer did (the ticket
+    /// as it is now, with `agent_joined` when the agent got it; `None`: no such ticket):
+    /// the caller's answer, and what ended on the way.
+    pub(super) fn took(
+        &self,
+        state: &mut Routing,
+        offer: &Offer,
+        moved: Option<Transition>,
+        now: SystemTime,
+    ) -> (Result<Ticket, DomainError>, Lapsed) {
+        match moved {
+            Some(Transition {
+                ticket,
+                event: Some(event),
+            }) => {
+                let lapsed = state.assigned(offer, now);
+                self.inner.hub.event(event);
+                self.inner.metrics.offer_ended("accepted");
+                tracing::info!(ticket = %offer.ticket_id, agent = %offer.agent_id, "offer accepted");
+                (Ok(ticket), lapsed)
+            }
+            // Closed, or taken by someone else meanwhile.
+            Some(other) => {
+                let lapsed = state.lost(offer, Some(&other.ticket));
+                let e = DomainError::WrongState(format!(
+                    "ticket {} is {} now and can no longer be accepted",
+                    offer.ticket_id, other.ticket.status
+                ));
+                (Err(e), lapsed)
+            }
+            None => {
+                let e = DomainError::NotFound(format!("no ticket '{}'", offer.ticket_id));
+                (Err(e), state.remove(&offer.ticket_id))
+            }
         }
     }
 }
